@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Creates .env from .env.example when it is missing, replacing every value written as
+# __generate__ with a fresh random secret, so no two labs share a password.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+env_file="$root/.env"
+[ -f "$env_file" ] && exit 0
+umask 077
+while IFS= read -r line || [ -n "$line" ]; do
+  if [[ "$line" == *=__generate__ ]]; then
+    printf '%s%s\n' "${line%__generate__}" "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+  else
+    printf '%s\n' "$line"
+  fi
+done <"$root/.env.example" >"$env_file"
+echo "make-env: created .env with generated secrets (kept out of git)"
