@@ -1,0 +1,1 @@
+"""Benchmarks: run with `make bench` (all) or `python -m bench NAME`. Not part of `make test`."""
