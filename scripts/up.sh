@@ -1,6 +1,115 @@
 #!/usr/bin/env bash
-# Starts the lab and waits until every service with a healthcheck is healthy.
+# Starts the lab and returns only when every service is healthy (or, for the two that cannot
+# have a healthcheck, running / completed), then prints where everything is.
+# On timeout it names each service that is not ready, with its last log lines, and exits 1.
+#
+#   scripts/up.sh            # the local lab (make up)
+#   AWS=1 scripts/up.sh      # with the AWS overlay, docker-compose.aws.yml (make up AWS=1)
+#   UP_TIMEOUT=300 scripts/up.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-compose=(docker compose --env-file versions.env --env-file .env)
-"${compose[@]}" up -d --wait --wait-timeout "${UP_TIMEOUT:-180}"
+
+timeout_s="${UP_TIMEOUT:-240}"
+compose=(docker compose --env-file versions.env --env-file .env -f docker-compose.yml)
+if [ "${AWS:-0}" = 1 ]; then
+  compose+=(-f docker-compose.aws.yml)
+fi
+
+say() { printf 'up: %s\n' "$*"; }
+
+# A value from .env (last assignment wins, as in compose), or a default.
+env_value() {
+  local v
+  v=$(grep -E "^$1=" .env 2>/dev/null | tail -n 1 | cut -d= -f2- || true)
+  printf '%s' "${v:-$2}"
+}
+
+# Images first, with progress, so the health timeout below measures start-up, not downloads.
+say "pulling images that are missing (first run: a few minutes)"
+"${compose[@]}" pull --ignore-buildable --quiet
+say "building the service image"
+"${compose[@]}" build --quiet
+say "starting"
+"${compose[@]}" up -d --remove-orphans
+
+# Services that have no healthcheck, and what "ready" means for them (see docker-compose.yml).
+no_healthcheck_ok() {
+  case "$1:$2" in
+    xray-daemon:running) return 0 ;;
+    minio-init:exited) return 0 ;; # exit code checked separately
+    *) return 1 ;;
+  esac
+}
+
+deadline=$((SECONDS + timeout_s))
+while :; do
+  pending=()
+  failed=()
+  # One line per container: service, state, health, exit code. "|", not a tab: read merges
+  # runs of whitespace separators, which would shift the fields when health is empty.
+  while IFS='|' read -r service state health exit_code; do
+    [ -n "$service" ] || continue
+    if [ "$health" = healthy ]; then continue; fi
+    if [ -z "$health" ] && no_healthcheck_ok "$service" "$state"; then
+      if [ "$service" = minio-init ] && [ "$exit_code" != 0 ]; then
+        failed+=("$service (exited with $exit_code)")
+      fi
+      continue
+    fi
+    if [ "$state" = exited ] || [ "$state" = dead ]; then
+      failed+=("$service (exited with $exit_code)")
+    else
+      pending+=("$service (${health:-$state})")
+    fi
+  done < <("${compose[@]}" ps --all --format '{{.Service}}|{{.State}}|{{.Health}}|{{.ExitCode}}')
+
+  if [ ${#failed[@]} -eq 0 ] && [ ${#pending[@]} -eq 0 ]; then
+    break
+  fi
+  if [ ${#failed[@]} -gt 0 ] || [ "$SECONDS" -ge "$deadline" ]; then
+    if [ ${#failed[@]} -gt 0 ]; then
+      say "FAILED: ${failed[*]}"
+    fi
+    if [ ${#pending[@]} -gt 0 ]; then
+      say "NOT HEALTHY after ${timeout_s}s: ${pending[*]}"
+    fi
+    # ${a[@]+"${a[@]}"}: an empty array under `set -u` in macOS's bash 3.2.
+    for entry in ${failed[@]+"${failed[@]}"} ${pending[@]+"${pending[@]}"}; do
+      name="${entry%% *}"
+      printf '\n---- last log lines of %s ----\n' "$name"
+      "${compose[@]}" logs --no-color --tail 25 "$name" 2>&1 || true
+    done
+    printf '\n'
+    say "see 'make ps' and 'make logs SERVICE=<name>'; 'make down' stops what did start"
+    exit 1
+  fi
+  sleep 2
+done
+
+bind=$(env_value BIND_ADDRESS 127.0.0.1)
+url() { printf 'http://%s:%s' "$bind" "$(env_value "$1" "$2")"; }
+cat <<EOF
+
+The lab is up: every service is healthy.
+
+  Grafana          $(url GRAFANA_PORT 3000)   (anonymous read-only; admin / GRAFANA_ADMIN_PASSWORD in .env)
+  GenAI service    $(url GENAI_SERVICE_PORT 8000)   (Bearer LAB_API_KEY from .env; /docs for the API)
+  Locust           $(url LOCUST_PORT 8089)   (a gentle load is already running)
+  Prometheus       $(url PROMETHEUS_PORT 9090)
+  Alertmanager     $(url ALERTMANAGER_PORT 9093)
+  AI-ops           $(url AIOPS_PORT 8001)/incidents
+  Loki             $(url LOKI_PORT 3100)   (API only: explore logs in Grafana)
+  Tempo            $(url TEMPO_PORT 3200)   (API only: explore traces in Grafana)
+  MinIO console    $(url MINIO_CONSOLE_PORT 9001)   (MINIO_ROOT_USER / MINIO_ROOT_PASSWORD in .env)
+  OTLP for your own apps: grpc $(url ADOT_GRPC_PORT 4317), http $(url ADOT_HTTP_PORT 4318)
+
+API key for the service (LAB_API_KEY in .env):
+  $(env_value LAB_API_KEY '')
+Try it:
+  curl -s $(url GENAI_SERVICE_PORT 8000)/v1/chat/completions -H "Authorization: Bearer \$LAB_API_KEY" \\
+    -H 'Content-Type: application/json' -d '{"model":"claude-haiku-4-5","messages":[{"role":"user","content":"Hello"}]}'
+  (after: set -a; . ./.env; set +a)
+
+Credentials live in .env (generated on the first 'make up', never committed).
+Stop with 'make down' (keeps data) or 'make clean' (deletes it).
+EOF

@@ -57,6 +57,7 @@ class StreamChunk:
 class EmbeddingRequest:
     model: str
     inputs: tuple[str, ...]
+    dimensions: int | None = None  # None: the model's default size
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,145 @@
+"""The aiops HTTP service: Alertmanager webhook in, incidents out.
+
+uvicorn aiops.main:create_app --factory --port 8001
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import structlog
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from aiops import telemetry
+from aiops.incidents import Incident
+from aiops.payload import WebhookPayload
+from aiops.pipeline import Pipeline
+from aiops.settings import Settings
+from aiops.store import IncidentStore
+from aiops.summarise import bedrock
+
+log = structlog.get_logger("aiops")
+
+
+def _listing(incident: Incident) -> dict[str, Any]:
+    data = incident.model_dump(mode="json", exclude={"markdown", "deliveries", "alerts"})
+    data["alert_count"] = len(incident.alerts)
+    return data
+
+
+def _bedrock(settings: Settings) -> bedrock.BedrockSummariser | None:
+    if not settings.bedrock_model_id:
+        return None
+    try:
+        return bedrock.from_settings(
+            settings.bedrock_model_id, settings.aws_region, settings.bedrock_timeout_s
+        )
+    except Exception as exc:  # e.g. no region: run offline rather than not at all
+        log.error("bedrock_unavailable", model=settings.bedrock_model_id, error=str(exc))
+        return None
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = IncidentStore(settings.incidents_dir)
+        timeout = httpx.Timeout(
+            settings.backend_timeout_s, connect=min(2.0, settings.backend_timeout_s)
+        )
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            summariser = _bedrock(settings)
+            pipeline = Pipeline(settings, store, client, summariser)
+            app.state.store = store
+            app.state.pipeline = pipeline
+            # Incidents left pending by a restart get their summary now.
+            for incident in store.list():
+                if incident.analysis == "pending":
+                    pipeline.submit(incident.id)
+            log.info(
+                "aiops_started",
+                incidents=len(store.list()),
+                summariser="bedrock" if summariser else "offline",
+            )
+            try:
+                yield
+            finally:
+                await pipeline.drain()
+
+    app = FastAPI(title="aiops", version="0.1.0", lifespan=lifespan)
+    telemetry.configure(app, settings)
+
+    def reject(status: int, reason: str, details: Any) -> JSONResponse:
+        telemetry.rejected.add(1, {"reason": reason})
+        log.warning("alert_payload_rejected", reason=reason, details=details)
+        return JSONResponse(
+            status_code=status,
+            content={
+                "error": "invalid Alertmanager webhook payload",
+                "reason": reason,
+                "details": details,
+            },
+        )
+
+    @app.post("/alerts")
+    async def receive_alerts(request: Request) -> JSONResponse:
+        raw = await request.body()
+        try:
+            body = json.loads(raw)
+        except ValueError as exc:
+            return reject(400, "not_json", str(exc))
+        try:
+            payload = WebhookPayload.model_validate(body)
+        except ValidationError as exc:
+            details = [
+                {"loc": ".".join(str(p) for p in e["loc"]), "msg": e["msg"]}
+                for e in exc.errors(include_url=False)
+            ]
+            return reject(422, "schema", details)
+        store: IncidentStore = request.app.state.store
+        incident, outcome = await store.apply(payload, datetime.now(UTC))
+        telemetry.notifications.add(1, {"outcome": outcome, "status": payload.status})
+        log.info(
+            "alert_notification",
+            outcome=outcome,
+            status=payload.status,
+            group_key=payload.groupKey,
+            alerts=len(payload.alerts),
+            incident=incident.id if incident else None,
+        )
+        if incident is not None and outcome not in ("duplicate", "ignored"):
+            request.app.state.pipeline.submit(incident.id)
+        return JSONResponse({"outcome": outcome, "incident_id": incident.id if incident else None})
+
+    @app.get("/incidents")
+    async def list_incidents(request: Request) -> list[dict[str, Any]]:
+        return [_listing(i) for i in request.app.state.store.list()]
+
+    @app.get("/incidents/{incident_id}")
+    async def get_incident(request: Request, incident_id: str) -> dict[str, Any]:
+        incident = request.app.state.store.get(incident_id)
+        if incident is None:
+            raise HTTPException(status_code=404, detail="no such incident")
+        data: dict[str, Any] = incident.model_dump(mode="json")
+        return data
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        store: IncidentStore | None = getattr(request.app.state, "store", None)
+        if store is None or not store.directory.is_dir():
+            return JSONResponse({"status": "starting"}, status_code=503)
+        return JSONResponse({"status": "ready", "incidents_dir": str(store.directory)})
+
+    return app

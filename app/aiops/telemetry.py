@@ -1,0 +1,31 @@
+"""aiops's own telemetry: the shared set-up (traces, metrics, logs like the service's) plus the
+counters that say whether alerts are being turned into incidents."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from opentelemetry import trace
+
+from genai_service.telemetry import setup
+from genai_service.telemetry.instruments import instrument
+
+tracer = trace.get_tracer("aiops")
+
+# Instruments come from the project's metric catalogue, like the service's, so names and units
+# live in one file (app/genai_service/telemetry/catalogue.yaml).
+notifications = instrument("aiops.notifications")
+rejected = instrument("aiops.notifications.rejected")
+backend_unreadable = instrument("aiops.backend.unreadable")
+summaries = instrument("aiops.summaries")
+
+
+def configure(app: Any, settings: Any) -> None:
+    """Use the service's telemetry set-up so aiops exports the same way, as service aiops."""
+    # The shared set-up also starts the service's background activity (generated logs,
+    # simulated users); in aiops that would be noise in its own telemetry and, worse, extra
+    # ERROR lines in Loki. Off unless explicitly asked for.
+    os.environ.setdefault("LOG_GENERATOR_ENABLED", "false")
+    os.environ.setdefault("SIMULATED_USERS_ENABLED", "false")
+    setup.configure(app, settings)

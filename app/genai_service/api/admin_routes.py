@@ -1,0 +1,71 @@
+"""The failure-injection admin API: GET, PUT (replace the whole set) and DELETE (back to the
+environment defaults) /admin/faults, behind `Authorization: Bearer $ADMIN_TOKEN`."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Depends, Request
+
+from genai_service.api.errors import APIError
+from genai_service.api.schemas import ErrorResponse, FaultsBody
+from genai_service.faults import Faults, FaultState
+
+log = structlog.get_logger()
+router = APIRouter(prefix="/admin", tags=["admin"])
+_AUTH_ERRORS = {401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}}
+
+
+def _authorise(request: Request) -> FaultState:
+    token: str | None = request.app.state.settings.admin_token
+    if token is None:
+        raise APIError(
+            403,
+            "The admin API is disabled: set ADMIN_TOKEN in the service's environment to enable it.",
+            reason="admin_disabled",
+            error_type="permission_error",
+        )
+    header = request.headers.get("authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        raise APIError(
+            401,
+            "Missing admin token: send 'Authorization: Bearer <ADMIN_TOKEN>'.",
+            reason="unauthorized",
+            error_type="authentication_error",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise APIError(
+            403,
+            "The admin token is not valid.",
+            reason="forbidden",
+            error_type="permission_error",
+        )
+    state: FaultState = request.app.state.faults
+    return state
+
+
+# A dependency, so the token is checked before the body is validated.
+Authorised = Annotated[FaultState, Depends(_authorise)]
+
+
+@router.get("/faults", responses=_AUTH_ERRORS)
+async def get_faults(state: Authorised) -> dict[str, object]:
+    return state.current.as_dict()
+
+
+@router.put("/faults", responses=_AUTH_ERRORS)
+async def put_faults(body: FaultsBody, state: Authorised) -> dict[str, object]:
+    faults = state.replace(Faults(**body.model_dump()))
+    log.warning("faults replaced", **faults.as_dict())
+    return faults.as_dict()
+
+
+@router.delete("/faults", responses=_AUTH_ERRORS)
+async def reset_faults(state: Authorised) -> dict[str, object]:
+    faults = state.reset()
+    log.warning("faults reset to defaults", **faults.as_dict())
+    return faults.as_dict()

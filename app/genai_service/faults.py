@@ -1,0 +1,154 @@
+"""Runtime failure injection: latency, errors, outages and token inflation on the provider.
+
+The fault set lives in memory (one per process) and is changed through /admin/faults. It wraps
+the real provider (simulated or Bedrock) *inside* the telemetry seam, so an injected failure is
+seen, counted and traced exactly like a real provider failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass, replace
+
+from genai_service.providers.base import (
+    ChatRequest,
+    ChatResult,
+    EmbeddingRequest,
+    EmbeddingResult,
+    Provider,
+    ProviderError,
+    StreamChunk,
+    Usage,
+)
+from genai_service.providers.errors import provider_error
+from genai_service.settings import ERROR_TYPES, FaultDefaults
+
+_MESSAGES = {
+    "throttled": "Rate limit exceeded for this model (injected fault).",
+    "timeout": "The model did not respond in time (injected fault).",
+    "unavailable": "The model provider is unavailable (injected fault).",
+    "internal": "The model provider returned an internal error (injected fault).",
+}
+
+
+@dataclass(frozen=True)
+class Faults:
+    latency_ms: float = 0.0
+    error_rate: float = 0.0
+    error_type: str = "internal"
+    outage: bool = False
+    token_inflation: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.latency_ms < 0:
+            raise ValueError("latency_ms must be >= 0")
+        if not 0.0 <= self.error_rate <= 1.0:
+            raise ValueError("error_rate must be within 0..1")
+        if self.error_type not in ERROR_TYPES:
+            raise ValueError(f"error_type must be one of {ERROR_TYPES}")
+        if self.token_inflation < 1.0:
+            raise ValueError("token_inflation must be >= 1")
+
+    @classmethod
+    def from_defaults(cls, d: FaultDefaults) -> Faults:
+        return cls(d.latency_ms, d.error_rate, d.error_type, d.outage, d.token_inflation)
+
+    def as_dict(self) -> dict[str, float | str | bool]:
+        return asdict(self)
+
+    @property
+    def active(self) -> bool:
+        return self != Faults()
+
+
+def injected_error(faults: Faults, draw: float) -> ProviderError | None:
+    """The error a call meets under `faults`, given a uniform draw in [0, 1)."""
+    if faults.outage:
+        # A provider outage is the provider being down: every call is a 503.
+        return provider_error("unavailable", "The model provider is down (injected outage).")
+    if faults.error_rate > 0 and draw < faults.error_rate:
+        return provider_error(faults.error_type, _MESSAGES[faults.error_type])
+    return None
+
+
+def inflate(usage: Usage, factor: float) -> Usage:
+    if factor <= 1.0:
+        return usage
+    return replace(usage, output_tokens=math.ceil(usage.output_tokens * factor))
+
+
+class FaultState:
+    """The current fault set and the environment defaults that DELETE restores."""
+
+    def __init__(self, defaults: Faults) -> None:
+        self.defaults = defaults
+        self.current = defaults
+
+    def replace(self, faults: Faults) -> Faults:
+        self.current = faults
+        return faults
+
+    def reset(self) -> Faults:
+        self.current = self.defaults
+        return self.current
+
+
+class FaultInjectingProvider:
+    """Wraps any provider; with no active fault it adds one attribute read per call."""
+
+    def __init__(
+        self,
+        inner: Provider,
+        state: FaultState,
+        *,
+        timeout_wait_s: float = 1.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.state = state
+        self.timeout_wait_s = timeout_wait_s
+        self._rng = rng or random.Random()
+
+    async def _before_call(self, faults: Faults) -> None:
+        if faults.latency_ms > 0:
+            await asyncio.sleep(faults.latency_ms / 1000.0)
+        error = injected_error(faults, self._rng.random())
+        if error is not None:
+            if error.error_type == "timeout" and self.timeout_wait_s > 0:
+                # A timeout takes time: the caller waits before it gets the 504.
+                await asyncio.sleep(self.timeout_wait_s)
+            raise error
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        faults = self.state.current
+        if faults.active:
+            await self._before_call(faults)
+        result = await self.inner.chat(request)
+        if faults.token_inflation > 1.0:
+            result = replace(result, usage=inflate(result.usage, faults.token_inflation))
+        return result
+
+    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        faults = self.state.current
+        if faults.active:
+            await self._before_call(faults)
+        stream = self.inner.chat_stream(request)
+        try:
+            async for chunk in stream:
+                if chunk.usage is not None and faults.token_inflation > 1.0:
+                    chunk = replace(chunk, usage=inflate(chunk.usage, faults.token_inflation))
+                yield chunk
+        finally:
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
+        faults = self.state.current
+        if faults.active:
+            await self._before_call(faults)
+        return await self.inner.embed(request)

@@ -1,0 +1,684 @@
+# Regex tables and the homoglyph map are long lines and look-alike letters by nature.
+# ruff: noqa: E501, RUF001
+"""Prompt-injection scoring: a transparent, rule-based scorer over incoming user text.
+
+Each signal family (instruction override, system-prompt extraction, role-play jailbreak, ...)
+has a weight; the families found are combined as independent evidence (noisy-OR), so one strong
+signal flags and two families together usually block. Attackers hide phrases, so the text is
+scored in several views: Unicode-normalised (NFKC, accents and zero-width/format characters
+removed, Cyrillic/Greek homoglyphs folded to Latin), leetspeak folded, letter-spaced words
+joined, reversed, rot13, URL-decoded, and any base64 or hex blob decoded and scored again. A hit
+found only in a disguised view is itself evidence (the "obfuscation" signal).
+
+Questions *about* prompt injection ("what does 'ignore previous instructions' mean?") are
+common and benign: when only one family fires inside such a question, the score is damped.
+
+This is a heuristic first line, not a classifier: it is cheap (pure regex, bounded input) and
+its signals are named, so a flagged request can be explained without storing its text.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import re
+import unicodedata
+import urllib.parse
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+# Longer texts are scored on their head and tail: an injection has to be read by the model to
+# work, and bounded input keeps the scorer's cost flat.
+MAX_CHARS = 16_000
+_MAX_DEPTH = 2
+
+
+class Action(StrEnum):
+    ALLOW = "allow"
+    FLAG = "flag"
+    BLOCK = "block"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    score: float
+    signals: tuple[str, ...]
+    action: Action
+
+
+# ------------------------------------------------------------------ normalisation
+_HOMOGLYPHS = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
+        "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i",
+        "ј": "j", "ԁ": "d", "ԛ": "q", "ԝ": "w", "һ": "h", "ɡ": "g", "ո": "n", "ս": "u",
+        # Greek
+        "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
+        "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "γ": "y",
+        # Latin look-alikes that NFKC keeps
+        "ı": "i", "ȷ": "j", "ℓ": "l",
+    }
+)  # fmt: skip
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
+                       "$": "s", "!": "i", "|": "l"})  # fmt: skip
+_INVISIBLE_EXTRA = {"\u00ad", "\u034f", "\u115f", "\u1160", "\u3164", "\uffa0"}
+_SPACED = re.compile(r"\b(?:[a-z][ ._\-*/]{1,3}){3,}[a-z]\b")
+_WS = re.compile(r"\s+")
+_LEETY = re.compile(r"[a-z][0-9@$!|]+[a-z]|\b[0-9@$!|][a-z]{2,}")
+_ANCHOR = re.compile(
+    r"ignor|disregard|forget|overrid|bypass|instruction|prompt|rules|guideline|restriction|"
+    r"filter|polic|jailbr|anything now|mode\b|pretend|unfiltered|uncensored|unrestricted|"
+    r"reveal|system|secret|password|developer|admin|ethic|safety|safeguard|guardrail|freed|"
+    r"in character|refuse|above|verbatim|decode|execute|obey|conversation|api key|credential|"
+    r"<\||\[inst|<<sys|anweisung|instruc|regl|指令|提示"
+)
+_LATIN = re.compile(r"[a-z]")
+
+
+def _strip_invisible(text: str) -> tuple[str, bool]:
+    out = []
+    found = False
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat == "Cf" or ch in _INVISIBLE_EXTRA or 0xFE00 <= ord(ch) <= 0xFE0F:
+            found = True
+            continue
+        out.append(ch)
+    return "".join(out), found
+
+
+def _mixed_script(text: str) -> bool:
+    for word in text.split():
+        if len(word) < 3 or not _LATIN.search(word.lower()):
+            continue
+        if any(ord(c) > 0x24F and unicodedata.category(c).startswith("L") for c in word):
+            return True
+    return False
+
+
+def _styled(text: str) -> bool:
+    # Fullwidth Latin, mathematical alphanumerics and enclosed letters read as plain text to a
+    # model but dodge naive filters.
+    return any(
+        0xFF01 <= o <= 0xFF5E
+        or 0x1D400 <= o <= 0x1D7FF
+        or 0x2460 <= o <= 0x24FF
+        or 0x1F100 <= o <= 0x1F1FF
+        for o in map(ord, text)
+    )
+
+
+def _fold(text: str) -> tuple[str, bool]:
+    """Lower-case text with disguises undone (whitespace kept), and whether any was present."""
+    if text.isascii():
+        # Nothing to undo in plain ASCII (the usual case); skip the per-character work.
+        return text.lower(), False
+    text, invisible = _strip_invisible(text)
+    mixed = _mixed_script(unicodedata.normalize("NFKC", text))
+    decomposed = unicodedata.normalize("NFKD", text)
+    no_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
+    folded = unicodedata.normalize("NFKC", no_marks).translate(_HOMOGLYPHS).casefold()
+    return folded.translate(_HOMOGLYPHS), invisible or mixed or _styled(text)
+
+
+def _collapse(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def normalise(text: str) -> tuple[str, bool]:
+    """Plain lower-case text with disguises undone, and whether any disguise was present."""
+    folded, disguised = _fold(text)
+    return _collapse(folded), disguised
+
+
+def _join_run(run: str) -> str:
+    # The commonest separator splits letters ("i.g.n.o.r.e y.o.u" -> "."); any other one, or a
+    # longer gap, separates words.
+    parts = re.split(r"([ ._\-*/]{1,3})", run)
+    seps = parts[1::2]
+    primary = max(set(seps), key=seps.count)
+    return "".join(p if i % 2 == 0 else ("" if p == primary else " ") for i, p in enumerate(parts))
+
+
+def _join_spaced(text: str) -> str:
+    return _SPACED.sub(lambda m: _join_run(m.group(0)), text)
+
+
+# ------------------------------------------------------------------ signal families
+_Q_ANY = r"(?:previous|prior|above|earlier|preceding|foregoing|former|initial|original|old|existing|current|given|default|system|developer|safety|all|any|every|each|the|your|these|those|of|its|other|and|ethical|openai|anthropic|content|usual|normal|standard|built-in|moderation|model's|assistant's)"
+_Q_STRONG = r"(?:previous|prior|above|earlier|preceding|foregoing|former|initial|original|system|developer|your|its|safety|ethical|openai|anthropic)"
+_OVERRIDE_VERB = r"(?:ignore|ignoring|disregard|disregarding|forget|forgetting|override|bypass|abandon|neglect|discard|set aside|throw out|pay no (?:attention|heed) to|stop following|(?:do not|don't|dont|no longer|never) (?:follow|obey|adhere to|comply with|listen to))"
+_AI_OBJECT = r"(?:instructions?|prompts?|guidelines?|directives?|programming|guardrails?|training|system message|commands|orders)"
+_GENERIC_OBJECT = r"(?:rules|restrictions|constraints|polic(?:y|ies)|limitations|filters|safeguards|context|directions|conditioning|conversation|messages?|text|everything)"
+
+_PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
+    "instruction_override": [
+        (re.compile(rf"\b{_OVERRIDE_VERB}\b(?: {_Q_ANY}){{0,4}} {_AI_OBJECT}\b"), 0.75),
+        (
+            re.compile(
+                rf"\b{_OVERRIDE_VERB}\b(?: {_Q_ANY}){{0,3}} {_Q_STRONG}(?: {_Q_ANY}){{0,2}} "
+                rf"{_GENERIC_OBJECT}\b"
+            ),
+            0.7,
+        ),
+        (
+            re.compile(
+                rf"\b{_OVERRIDE_VERB} (?:everything|all) (?:above|before|you (?:were|have been) told)"
+            ),
+            0.7,
+        ),
+        (
+            re.compile(
+                r"\b(?:instead|rather),? (?:of (?:that|your task)|you (?:will|must|should))\b"
+            ),
+            0.25,
+        ),
+        (
+            re.compile(
+                r"\b(?:your|the|all|any|everything|instructions|rules|guidelines|task)\b(?: \S+){0,6}? (?:previous|prior|old|original|initial|earlier|above|before (?:this|that|now)|you (?:got|received|were given|have been given)|so far)\b(?: \S+){0,3}? (?:are|is|were|was|have been|has been) (?:now )?(?:void|cancel+ed|revoked|obsolete|outdated|no longer (?:valid|relevant|active|in effect)|replaced|overridden|null|invalid|lifted|suspended|a test|just a test|fake|irrelevant|deprecated)\b"
+            ),
+            0.75,
+        ),
+        (
+            re.compile(
+                r"\b(?:your|the|any|all|these|openai's|anthropic's)?(?: \S+)? ?(?:rules|guidelines|restrictions|filters|polic(?:y|ies)|ethics|system (?:message|prompt)|instructions|safeguards|guardrails) (?:don't|do not|no longer|won't|will not|doesn't|does not|shall not|need not) (?:appl(?:y|ies)|matters?|exists?|counts?|binds? you|restricts? you)\b"
+            ),
+            0.65,
+        ),
+        (
+            re.compile(
+                r"\b(?:vergiss|ignoriere|missachte)\b.{0,40}\b(?:anweisungen|regeln|instruktionen|vorgaben)\b|\bignor(?:e|ez|er)\b.{0,30}\b(?:les|vos|tes) (?:instructions|consignes|r[eè]gles)\b|\b(?:ignora|olvida)\b.{0,30}\b(?:las|tus|sus) (?:instrucciones|reglas|indicaciones)\b|\b(?:ignora|dimentica)\b.{0,30}\b(?:le|tutte le) (?:istruzioni|regole)\b|\b(?:ignore|esqueça|esqueca)\b.{0,30}\b(?:as|todas as) (?:instruções|instrucoes|regras)\b|(?:忽略|无视|忘记|忘掉).{0,8}(?:指令|指示|说明|规则|提示)"
+            ),
+            0.75,
+        ),
+    ],
+    "new_instructions": [
+        (
+            re.compile(
+                r"\b(?:new|updated|revised|real|actual|true|secret|hidden|additional|important|urgent) (?:instructions?|rules|directives?|system prompt|orders|task)\s*(?::|-|follow|are|is\b)"
+            ),
+            0.45,
+        ),
+        (
+            re.compile(
+                r"\bfrom (?:now|this (?:point|moment)) on,? (?:you|your|act|respond|answer|only|always|do not|don't|ignore|forget)\b"
+            ),
+            0.4,
+        ),
+        (re.compile(r"\byou (?:are|will be) (?:now|no longer)\b"), 0.35),
+        (
+            re.compile(
+                r"\b(?:your|the) (?:new|only|real|true) (?:task|goal|purpose|objective|job|role) (?:is|now is|will be)\b"
+            ),
+            0.45,
+        ),
+    ],
+    "prompt_extraction": [
+        (
+            re.compile(
+                r"\b(?:reveal|show|print|display|output|repeat|recite|tell me|give me|share|leak|dump|expose|write out|spell out|paste|copy|list|provide|return|echo|translate|summari[sz]e|encode|what (?:is|are|was|were))\b(?: \S+){0,5} (?:(?:your|the|its|this|my|initial|original|hidden|secret|confidential|internal|full|entire|exact|complete|current) )+(?:system (?:prompt|message|instructions)|(?:initial|original|hidden|secret|confidential|internal|developer|pre-?)(?: |-)?(?:prompt|instructions|message|rules|directives|configuration)|(?:prompt|instructions|rules|guidelines|directives|configuration) (?:you were given|above|before this)|pre-?prompt|meta-?prompt)\b"
+            ),
+            0.7,
+        ),
+        (
+            re.compile(
+                r"\b(?:repeat|print|output|recite|copy|reproduce|write|show|return|echo)\b(?: \S+){0,3} (?:the )?(?:words|text|everything|content|instructions|lines|sentences?|message|prompt)s? (?:above|before (?:this|my|the)|that came before|preceding|at the (?:start|beginning|top))"
+            ),
+            0.7,
+        ),
+        (
+            re.compile(
+                r"\bwhat (?:is|are|was|were) (?:your|the) (?:system prompt|instructions|initial instructions|original instructions|hidden instructions|rules you (?:were|have been) given|exact instructions)\b"
+            ),
+            0.6,
+        ),
+        (
+            re.compile(
+                r"\b(?:starting|beginning|begin|start) with (?:the words? )?[\"'“‘]?you are\b"
+            ),
+            0.55,
+        ),
+        (
+            re.compile(
+                r"\b(?:prompt|instructions|rules|guidelines|directives|configuration)\b (?:that )?(?:(?:the |your )?(?:developers?|creators?|operators?|admins?|company|owners?|programmers?) )?(?:gave you|have given you|wrote for you|provided you|gave to you|set for you)\b"
+            ),
+            0.6,
+        ),
+        (
+            re.compile(
+                r"\b(?:instructions|rules|prompt|guidelines)\b (?:were you|you were|have you been|you've been|you have been|did you get|you got|did you receive) (?:given|told|provided|assigned)?"
+            ),
+            0.6,
+        ),
+        (
+            re.compile(
+                r"\b(?:reveal|show|print|display|output|repeat|recite|tell me|give me|share|leak|dump|expose|write out|spell out|paste|list|summari[sz]e|translate) (?:me )?(?:all )?(?:of )?your (?:(?:real|actual|true|own|original|full|exact|hidden|secret|internal|confidential) )?(?:one|instructions|prompt|rules|guidelines|directives|configuration|system prompt|context(?: window)?|memory)\b"
+            ),
+            0.65,
+        ),
+        (
+            re.compile(
+                r"\bwhat (?:were|have) you (?:been )?(?:told|instructed|asked) (?:not to|never to|to keep|to hide)\b|\byou (?:were|have been|are) (?:told|instructed|asked|programmed) (?:not to (?:reveal|share|tell|disclose)|to (?:protect|keep secret|hide|guard|never reveal))"
+            ),
+            0.6,
+        ),
+        (
+            re.compile(
+                r"\bdump (?:your|the|its) (?:context|memory|conversation|prompt|configuration|config|instructions|rules|system)"
+            ),
+            0.55,
+        ),
+        (re.compile(r"\bverbatim\b"), 0.2),
+        (
+            re.compile(
+                r"\b(?:in a|inside a|into a) (?:code ?block|markdown block)\b.{0,40}\b(?:instructions|prompt|above)\b"
+            ),
+            0.3,
+        ),
+    ],
+    "roleplay_jailbreak": [
+        (re.compile(r"\bdo anything now\b"), 0.85),
+        (
+            re.compile(
+                r"\b(?:god|jailbreak|jailbroken|unrestricted|evil|chaos|dude|opposite|unfiltered|uncensored|no[- ]filter|anything[- ]goes|dan) mode\b"
+            ),
+            0.7,
+        ),
+        # "Developer mode" is a real feature of browsers and phones; only aimed at the model it is
+        # the well-known jailbreak.
+        (
+            re.compile(
+                r"\b(?:you|chatgpt|gpt|claude|ai|assistant|model|llm)\b.{0,40}\bdeveloper mode\b|\bdeveloper mode\b.{0,60}\b(?:you|chatgpt|never refuses|responses?|policies|censor\w*)\b"
+            ),
+            0.7,
+        ),
+        (
+            re.compile(
+                r"\ban? (?:\w+ )?(?:ai|assistant|model|chatbot|bot|llm|version of (?:yourself|you))\b.{0,30}\b(?:with no|with(?:out)? any|without|free of|that has no|who has no|that ignores|that doesn't have|that does not have) (?:restrictions|rules|filters|filtering|limits|limitations|censorship|guidelines|ethics|morals|safety|guardrails|content polic\w+)\b"
+            ),
+            0.65,
+        ),
+        (
+            re.compile(
+                r"\b(?:ai|assistant|model|chatbot|bot|you|yourself)\b.{0,20}\b(?:freed|liberated|released|unshackled|free) from (?:all |any |its |your |the )?(?:rules|restrictions|limits|constraints|guidelines|filters|confines|programming)\b"
+            ),
+            0.6,
+        ),
+        (
+            re.compile(
+                r"\bif you (?:had|were|didn't have|did not have|could ignore|weren't bound by) (?:no |without |free of |any |your )?(?:restrictions|rules|filters|limits|guidelines|ethics|programming|safety)\b"
+            ),
+            0.5,
+        ),
+        (
+            re.compile(
+                r"\b(?:answer|respond|reply|speak|act|talk) as (?:that|this|the|your|an?) (?:other |unfiltered |uncensored |unrestricted |evil |true |real |dark )?(?:version of yourself|alter ego|shadow self|unfiltered|uncensored)\b"
+            ),
+            0.45,
+        ),
+        (
+            re.compile(
+                r"\b(?:act as|pretend to be|be|play|roleplay as|role-play as) my (?:late |deceased |dead )?grand\w+ (?:who )?(?:used to|would|always)\b"
+            ),
+            0.55,
+        ),
+        (
+            re.compile(
+                r"\b(?:pretend|imagine|act|behave|role-?play|play the (?:role|part)|you are|you're|simulate|become|be)\b.{0,80}\b(?:without|no|free (?:of|from)|not (?:bound|restricted|limited) by|unbound by|unconstrained by|ignores?|doesn't have|does not have|has no|have no)(?: any)? (?:restrictions|rules|limits|limitations|filters|filtering|censorship|guidelines|ethics|ethical (?:guidelines|constraints|boundaries)|morals|morality|safety|polic(?:y|ies)|content polic(?:y|ies)|boundaries|guardrails)\b"
+            ),
+            0.7,
+        ),
+        (
+            re.compile(
+                r"\b(?:unfiltered|uncensored|unrestricted|amoral|unethical|jailbroken|unaligned|unshackled|unchained|rogue|evil|malicious) (?:ai|assistant|model|chatbot|bot|version of (?:yourself|you)|llm|persona|alter ego)\b"
+            ),
+            0.6,
+        ),
+        (
+            re.compile(
+                r"\b(?:stay|remain|keep) in character\b|\b(?:never|don't|do not) break (?:character|it)\b"
+            ),
+            0.3,
+        ),
+        (
+            re.compile(
+                r"\b(?:never|don't|do not|must not|cannot|can't) (?:ever )?(?:refuse|decline|say (?:no|sorry|you can't|that you can't)|apologi[sz]e|warn|add (?:warnings|disclaimers))\b"
+            ),
+            0.4,
+        ),
+        (
+            re.compile(
+                r"\b(?:does|do|will) not (?:have to )?(?:follow|abide by|obey|care about|adhere to) (?:any )?(?:rules|openai|anthropic|content polic|ethic|guideline|restriction|law)"
+            ),
+            0.6,
+        ),
+        (
+            re.compile(
+                r"\b(?:you (?:have been|are|were) (?:freed|liberated|released|unlocked)|broken free|free from (?:the )?(?:typical )?(?:confines|restrictions|rules))\b"
+            ),
+            0.55,
+        ),
+        (
+            re.compile(
+                r"\b(?:my (?:late |deceased |dead )?grand(?:ma|mother|pa|father)) (?:used to|would)\b"
+            ),
+            0.3,
+        ),
+        (
+            re.compile(
+                r"\b(?:hypothetical(?:ly)?|fictional|in a story|for a novel|for a movie)\b.{0,80}\b(?:no (?:rules|restrictions|limits)|without (?:rules|restrictions|limits|filters)|bypass|illegal)\b"
+            ),
+            0.35,
+        ),
+    ],
+    "delimiter_injection": [
+        (
+            re.compile(
+                r"<\|(?:im_start|im_end|system|endoftext|begin_of_text|start_header_id|end_header_id|eot_id)\|>"
+            ),
+            0.7,
+        ),
+        (
+            re.compile(
+                r"\[/?(?:inst|sys|system)\]|<</?sys>>|</?(?:system|sys|instructions?|admin)>"
+            ),
+            0.6,
+        ),
+        (
+            re.compile(
+                r"(?:^|\n|\s)(?:#{2,}|\*{2,}|-{3,}|={3,})\s*(?:system|admin|developer|new instructions?|end of (?:prompt|instructions|context|user input))\b"
+            ),
+            0.55,
+        ),
+        (
+            re.compile(
+                r"\b(?:end of (?:system )?(?:prompt|instructions|context)|(?:system|admin) (?:override|message|notice|update|command))\s*[:\]>-]"
+            ),
+            0.5,
+        ),
+    ],
+    "safety_bypass": [
+        (
+            re.compile(
+                r"\b(?:bypass|disable|turn off|deactivate|remove|circumvent|get around|evade|switch off|ignore|override|lift|drop)\b(?: (?:your|the|all|any|my|its))? (?:(?:safety|content|ethical|moral|moderation|security|built-in|internal|openai|anthropic)(?: |-))?(?:filters?|filtering|guardrails?|restrictions|safeguards|safety (?:features|measures|protocols|checks|settings|guidelines)|censorship|moderation|alignment|ethics|limitations)\b"
+            ),
+            0.45,
+        ),
+        (
+            re.compile(
+                r"\b(?:safeguards|filters|guardrails|restrictions|safety (?:features|measures|settings|checks|protocols)|moderation|content polic\w+|ethics|rules) (?:are|is|have been|has been|were|was) (?:now |temporarily |all )?(?:suspended|disabled|lifted|off|removed|deactivated|turned off|bypassed|waived|switched off)\b"
+            ),
+            0.6,
+        ),
+        (
+            re.compile(
+                r"\bwithout (?:your|the|any) (?:usual |normal |standard |built-in |default |typical )?(?:safety |content |ethical |moral )?(?:guidelines|restrictions|filters|rules|guardrails|safeguards|limitations|censorship|polic(?:y|ies))\b"
+            ),
+            0.55,
+        ),
+    ],
+    "authority_claim": [
+        (
+            re.compile(
+                r"\b(?:admin(?:istrator)? override|sudo (?:access|mode|command)|override code|authori[sz]ation code:|maintenance mode|debug mode (?:on|enabled|activated))\b"
+            ),
+            0.45,
+        ),
+        (
+            re.compile(
+                r"\b(?:i am|i'm|this is) (?:your|the|an?) (?:developer|creator|admin|administrator|owner|operator|system administrator)s?\b"
+            ),
+            0.35,
+        ),
+        (
+            re.compile(
+                r"\b(?:i am|i'm) (?:an? )?(?:openai|anthropic|aws) (?:employee|engineer|developer|staff|researcher)\b"
+            ),
+            0.45,
+        ),
+    ],
+    "exfiltration": [
+        (re.compile(r"!\[[^\]]*\]\(https?://[^)\s]*[?&][^)\s]*=[^)\s]*\)"), 0.3),
+        (
+            re.compile(
+                r"!\[[^\]]*\]\(https?://[^)\s]*[?&][^)\s]*=[^)\s]*(?:\{|\$|<|\[|data|history|conversation|chat|secret|prompt|key|token|password|memory)[^)\s]*\)"
+            ),
+            0.6,
+        ),
+        (
+            re.compile(
+                r"\b(?:send|post|upload|forward|transmit|leak|exfiltrate|email)\b(?: \S+){0,3} (?:the|all|this|your|our|my|any)? ?(?:conversation|chat|history|data|messages|prompt|secrets?|api keys?|credentials|passwords?|tokens|context|user data)\b.{0,40}\b(?:to|at|via) (?:https?://|http|www\.|[a-z0-9.-]+\.[a-z]{2,}|my (?:server|email|webhook))"
+            ),
+            0.6,
+        ),
+        (
+            re.compile(
+                r"\b(?:include|append|embed|add)\b.{0,40}\b(?:conversation|chat history|secrets?|api keys?|passwords?|system prompt|credentials|tokens)\b.{0,40}\b(?:url|link|query string|image)\b"
+            ),
+            0.55,
+        ),
+    ],
+    "encoded_payload": [
+        (
+            re.compile(
+                r"\b(?:decode|decipher|decrypt|translate|convert|interpret|unscramble|reverse)\b.{0,60}\b(?:and|then)\b.{0,20}\b(?:follow|execute|obey|do|run|act on|carry out|perform|comply|respond to|answer)\b"
+            ),
+            0.45,
+        ),
+        (
+            re.compile(
+                r"\b(?:base64|b64|rot-?13|hex(?:adecimal)?|caesar|morse|binary|encoded)\b.{0,60}\b(?:follow|execute|obey|instructions?|command)\b"
+            ),
+            0.3,
+        ),
+    ],
+}
+
+_META = re.compile(
+    r"\b(?:what (?:is|are|does|do)|what's|explain|how (?:do|does|can|could|should|would|to)|why|"
+    r"examples? of|research|paper|article|blog|essay|talk|course|lecture|owasp|red[- ]?team|"
+    r"classifier|detect|defen[cs]e|defend|prevent|protect|mitigat|guard against|test(?:ing)? for|"
+    r"is it|are there|meaning|mean)\b.{0,120}\b(?:prompt[- ]injections?|jailbreak(?:s|ing)?|"
+    r"injection attacks?|prompt attacks?|llm (?:attacks?|security)|ai safety)\b|"
+    r"\b(?:prompt[- ]injections?|jailbreak(?:s|ing)?|injection attacks?)\b.{0,120}\b(?:work|mean|"
+    r"look like|examples?|defen[cs]es?|prevent(?:ion)?|detect(?:ion)?|mitigat\w*|risks?|threats?)\b"
+)
+_B64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
+_HEX = re.compile(r"(?<![0-9A-Fa-f])(?:(?:0x|\\x)?[0-9A-Fa-f]{2}[\s:,]?){10,}")
+_PCT = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _printable_text(raw: bytes) -> str | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if len(text) < 8:
+        return None
+    ok = sum(1 for c in text if c.isprintable() or c in "\n\t")
+    letters = sum(1 for c in text if c.isalpha())
+    if ok / len(text) < 0.95 or letters / len(text) < 0.5:
+        return None
+    return text
+
+
+def _decoded_blobs(text: str) -> Iterable[str]:
+    for match in _B64.finditer(text):
+        blob = match.group(0)
+        if blob.isalpha() and (blob.islower() or blob.isupper()):
+            continue  # a long plain word, not base64
+        padded = blob + "=" * (-len(blob) % 4)
+        for decode in (base64.b64decode, base64.urlsafe_b64decode):
+            try:
+                decoded = _printable_text(decode(padded.encode()))
+            except (binascii.Error, ValueError):
+                continue
+            if decoded:
+                yield decoded
+                break
+    for match in _HEX.finditer(text):
+        digits = re.sub(r"0x|\\x|[\s:,]", "", match.group(0))
+        if len(digits) % 2:
+            digits = digits[:-1]
+        try:
+            decoded = _printable_text(bytes.fromhex(digits))
+        except ValueError:
+            continue
+        if decoded:
+            yield decoded
+
+
+# Words at least one of which every pattern of a family needs. Most prompts contain none of a
+# family's words, so its patterns are skipped: a substring test is far cheaper than a regex scan.
+_GATES: dict[str, tuple[str, ...]] = {
+    "instruction_override": (
+        "ignor", "disregard", "forget", "overrid", "bypass", "abandon", "neglect", "discard",
+        "aside", "throw", "pay no", "follow", "obey", "adhere", "comply", "listen", "instead",
+        "rather", "void", "cancel", "revok", "obsolete", "outdated", "longer", "replaced",
+        "null", "invalid", "lifted", "suspended", "test", "fake", "irrelevant", "deprecat",
+        "appl", "matter", "exist", "count", "bind", "restrict", "vergiss", "missacht", "olvida",
+        "dimentica", "esque", "忽略", "无视", "忘记", "忘掉",
+    ),
+    "new_instructions": (
+        "instruction", "rule", "directive", "system prompt", "order", "task", "from now",
+        "from this", "you are", "you will be", "goal", "purpose", "objective", "job", "role",
+    ),
+    "prompt_extraction": (
+        "prompt", "instruction", "rule", "guideline", "directive", "configuration", "message",
+        "words", "text", "everything", "content", "lines", "sentence", "told", "asked",
+        "programmed", "dump", "verbatim", "you are", "one", "context", "memory",
+    ),
+    "roleplay_jailbreak": (
+        "anything now", "mode", "restriction", "rule", "limit", "filter", "censor", "guideline",
+        "ethic", "moral", "safety", "polic", "boundar", "guardrail", "unfiltered", "uncensored",
+        "unrestricted", "amoral", "unethical", "jailbr", "unaligned", "unshackled", "unchained",
+        "rogue", "evil", "malicious", "character", "refuse", "decline", "say", "apologi",
+        "warn", "disclaimer", "follow", "abide", "obey", "care about", "adhere", "freed",
+        "liberated", "released", "unlocked", "free", "grand", "version of yourself", "alter ego",
+        "shadow self", "programming",
+    ),
+    "delimiter_injection": ("<|", "[", "<", "#", "**", "---", "===", "end of", "system", "admin"),
+    "safety_bypass": (
+        "filter", "guardrail", "restriction", "safeguard", "safety", "censorship", "moderation",
+        "alignment", "ethic", "limitation", "polic", "rules", "without",
+    ),
+    "authority_claim": (
+        "override", "sudo", "authori", "maintenance mode", "debug mode", "i am", "i'm", "this is",
+    ),
+    "exfiltration": ("![", "send", "post", "upload", "forward", "transmit", "leak", "exfiltrat",
+                     "email", "include", "append", "embed", "add"),
+    "encoded_payload": (
+        "decode", "decipher", "decrypt", "translate", "convert", "interpret", "unscramble",
+        "reverse", "base64", "b64", "rot", "hex", "caesar", "morse", "binary", "encoded",
+    ),
+}  # fmt: skip
+
+
+_GATE_RES = {f: re.compile("|".join(map(re.escape, words))) for f, words in _GATES.items()}
+
+
+def _families(view: str) -> dict[str, float]:
+    found: dict[str, float] = {}
+    for family, patterns in _PATTERNS.items():
+        if not _GATE_RES[family].search(view):
+            continue
+        for pattern, weight in patterns:
+            if weight > found.get(family, 0.0) and pattern.search(view):
+                found[family] = weight
+    return found
+
+
+def _combine(weights: Iterable[float]) -> float:
+    miss = 1.0
+    for w in weights:
+        miss *= 1.0 - w
+    return 1.0 - miss
+
+
+def _bound(text: str) -> str:
+    if len(text) <= MAX_CHARS:
+        return text
+    half = MAX_CHARS // 2
+    return text[:half] + "\n" + text[-half:]
+
+
+def _signals(text: str, depth: int) -> dict[str, float]:
+    text = _bound(text)
+    folded, disguised = _fold(text)
+    plain = _collapse(folded)
+    found = _families(plain)
+    hidden: dict[str, float] = {}
+
+    def merge_hidden(extra: dict[str, float]) -> None:
+        for family, weight in extra.items():
+            if family != "obfuscation" and weight > found.get(family, 0.0):
+                hidden[family] = max(hidden.get(family, 0.0), weight)
+
+    views = [plain[::-1], codecs.encode(plain, "rot13")]
+    if _SPACED.search(folded):
+        views.append(_collapse(_join_spaced(folded)))
+    if _LEETY.search(plain):
+        leet = folded.translate(_LEET)
+        views += [_collapse(leet), _collapse(_join_spaced(leet))]
+    if _PCT.search(text):
+        views.append(normalise(urllib.parse.unquote(text))[0])
+    for view in views:
+        # The full pattern set is costly; a disguised view is only worth it when an undone
+        # disguise produced a word that injections use.
+        if view != plain and _ANCHOR.search(view):
+            merge_hidden(_families(view))
+    if depth < _MAX_DEPTH:
+        for decoded in _decoded_blobs(text):
+            merge_hidden(_signals(decoded, depth + 1))
+            found["encoded_payload"] = max(found.get("encoded_payload", 0.0), 0.15)
+    for family, weight in hidden.items():
+        found[family] = max(found.get(family, 0.0), weight)
+    if hidden or (disguised and found):
+        # Disguising an instruction is itself evidence of intent.
+        found["obfuscation"] = 0.35
+    elif disguised:
+        found["obfuscation"] = 0.15
+    return found
+
+
+def score_text(text: str) -> tuple[float, tuple[str, ...]]:
+    """The injection score of one text (0..1) and the names of the signals that fired."""
+    if not text:
+        return 0.0, ()
+    found = _signals(text, 0)
+    score = _combine(found.values())
+    strong = [f for f in found if f not in ("obfuscation", "encoded_payload")]
+    if len(strong) == 1 and "obfuscation" not in found:
+        plain, _ = normalise(_bound(text))
+        if _META.search(plain):
+            # A single family inside a question about injection is discussion, not an attack.
+            score *= 0.55
+            found["meta_discussion"] = 0.0
+    return round(score, 4), tuple(sorted(found))
+
+
+class InjectionScorer:
+    def __init__(self, flag_threshold: float = 0.5, block_threshold: float = 0.8) -> None:
+        if not 0 < flag_threshold <= block_threshold <= 1:
+            raise ValueError("need 0 < flag_threshold <= block_threshold <= 1")
+        self.flag_threshold = flag_threshold
+        self.block_threshold = block_threshold
+
+    def action_for(self, score: float) -> Action:
+        if score >= self.block_threshold:
+            return Action.BLOCK
+        if score >= self.flag_threshold:
+            return Action.FLAG
+        return Action.ALLOW
+
+    def score(self, texts: Iterable[str]) -> Verdict:
+        """The verdict over several texts (a request's user messages): the highest score wins."""
+        best, signals = 0.0, set[str]()
+        for text in texts:
+            s, names = score_text(text)
+            signals.update(names)
+            best = max(best, s)
+        return Verdict(score=best, signals=tuple(sorted(signals)), action=self.action_for(best))

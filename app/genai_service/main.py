@@ -1,0 +1,90 @@
+"""The app factory: `uvicorn genai_service.main:create_app --factory`."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI
+from fastapi.routing import APIRoute
+
+from genai_service.api import admin_routes, errors, health_routes, openai_routes
+from genai_service.api.middleware import (
+    BodyLimitMiddleware,
+    CallerMiddleware,
+    UnhandledErrorMiddleware,
+)
+from genai_service.faults import FaultInjectingProvider, Faults, FaultState
+from genai_service.guardrails.guard import Guardrails
+from genai_service.orchestrator.cache import TTLCache
+from genai_service.orchestrator.service import Orchestrator
+from genai_service.orchestrator.templates import TemplateRegistry
+from genai_service.pricing import load_pricing
+from genai_service.providers.factory import build_provider
+from genai_service.redaction import redact_text
+from genai_service.settings import Settings
+from genai_service.telemetry import setup as telemetry_setup
+
+DESCRIPTION = (
+    "OpenAI-compatible GenAI gateway of the GenAI Observability Lab: chat completions "
+    "(plain and streamed), embeddings and models, served by a simulated model offline or by "
+    "Amazon Bedrock, with failure injection under /admin."
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    pricing = load_pricing(settings.pricing_path)
+    if settings.default_model not in pricing.models:
+        raise ValueError(f"DEFAULT_MODEL={settings.default_model!r} is not in the pricing table")
+
+    app = FastAPI(title="genai-service", version="0.1.0", description=DESCRIPTION)
+    telemetry_setup.configure(app, settings)
+
+    fault_state = FaultState(Faults.from_defaults(settings.faults))
+    # API keys, limits and budgets, injection scoring (a dependency on the /v1 routes); the
+    # metered wrapper charges each call's real usage and cost to the tenant's limits.
+    guard = Guardrails.from_settings(settings, pricing)
+    # Faults sit inside the telemetry seam, so injected failures are traced like real ones.
+    provider = guard.metered(
+        telemetry_setup.instrument_provider(
+            FaultInjectingProvider(
+                build_provider(settings, pricing),
+                fault_state,
+                timeout_wait_s=settings.sim_timeout_s,
+            ),
+            pricing,
+        )
+    )
+    # Prompts and answers are redacted before the cache, the provider and any telemetry.
+    redact = redact_text
+    cache = (
+        TTLCache(settings.cache_max_entries, settings.cache_ttl_s)
+        if settings.cache_enabled
+        else None
+    )
+    app.state.settings = settings
+    app.state.pricing = pricing
+    app.state.faults = fault_state
+    app.state.guardrails = guard
+    app.state.provider_name = provider.name
+    app.state.orchestrator = Orchestrator(
+        provider,
+        templates=TemplateRegistry.load(),
+        cache=cache,
+        tenant_label=settings.tenant_label,
+        redact=redact,
+    )
+
+    errors.install(app)
+    # Last added runs first: the caller (request id) wraps everything, so even a 500 has one.
+    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(CallerMiddleware)
+    app.include_router(health_routes.router)
+    app.include_router(openai_routes.router, dependencies=[Depends(guard)])
+    app.include_router(admin_routes.router)
+    app.state.route_templates = [
+        (route.path_regex, route.path)
+        for router in (health_routes.router, openai_routes.router, admin_routes.router)
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    ]
+    return app

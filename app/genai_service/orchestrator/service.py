@@ -1,0 +1,164 @@
+"""The orchestrator: what happens to a prompt between the route and the model.
+
+    template -> redact (in) -> cache lookup -> provider -> redact (out) -> cache write
+
+Each stage is a span of its own (prompt.redact, cache.lookup, cache.write); the provider call
+span comes from the telemetry seam that wraps the provider. No gen_ai attributes here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+
+from opentelemetry import trace
+
+from genai_service.context import current_caller
+from genai_service.orchestrator.cache import TTLCache, cache_key
+from genai_service.orchestrator.templates import TemplateRegistry
+from genai_service.providers.base import (
+    ChatRequest,
+    ChatResult,
+    EmbeddingRequest,
+    EmbeddingResult,
+    Message,
+    Provider,
+    StreamChunk,
+)
+from genai_service.telemetry.instruments import instrument
+
+tracer = trace.get_tracer(__name__)
+
+Redactor = Callable[[str], str]
+
+
+def identity(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class ChatOutcome:
+    result: ChatResult
+    cached: bool
+
+
+class Orchestrator:
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        templates: TemplateRegistry,
+        cache: TTLCache[ChatResult] | None,
+        tenant_label: Callable[[str | None], str],
+        redact: Redactor = identity,
+    ) -> None:
+        self.provider = provider
+        self.templates = templates
+        self.cache = cache
+        self.redact = redact
+        self._tenant_label = tenant_label
+        self._redacting = redact is not identity
+        self._cache_requests = instrument("genai_lab.cache.requests")
+        self._prompts = instrument("genai_lab.prompts")
+
+    # -- stages ----------------------------------------------------------------------------
+    def prepare(
+        self,
+        request: ChatRequest,
+        template: str | None = None,
+        variables: dict[str, str] | None = None,
+    ) -> ChatRequest:
+        """Template and redaction: the request exactly as the model (and the cache) sees it."""
+        messages = request.messages
+        if template is not None:
+            messages = self.templates.apply(template, messages, variables or {})
+        with tracer.start_as_current_span("prompt.redact") as span:
+            if self._redacting:
+                redacted = tuple(Message(m.role, self.redact(m.content)) for m in messages)
+                changed = sum(
+                    a.content != b.content for a, b in zip(messages, redacted, strict=True)
+                )
+                span.set_attribute("redaction.messages_changed", changed)
+                messages = redacted
+        return replace(request, messages=messages)
+
+    def _lookup(self, request: ChatRequest) -> tuple[str | None, ChatResult | None]:
+        if self.cache is None:
+            return None, None
+        with tracer.start_as_current_span("cache.lookup") as span:
+            key = cache_key(request)
+            hit = self.cache.get(key)
+            result = "hit" if hit is not None else "miss"
+            span.set_attribute("cache.result", result)
+        self._cache_requests.add(1, {"gen_ai.request.model": request.model, "cache.result": result})
+        return key, hit
+
+    def _store(self, key: str | None, result: ChatResult) -> None:
+        if self.cache is None or key is None:
+            return
+        with tracer.start_as_current_span("cache.write"):
+            self.cache.put(key, result)
+
+    def _count_prompt(self, model: str, cached: bool) -> None:
+        caller = current_caller()
+        tenant = self._tenant_label(caller.tenant_id if caller else None)
+        self._prompts.add(
+            1,
+            {
+                "gen_ai.request.model": model,
+                "tenant.id": tenant,
+                "cache.result": "hit" if cached else "miss",
+            },
+        )
+
+    # -- operations ------------------------------------------------------------------------
+    async def chat(self, request: ChatRequest) -> ChatOutcome:
+        key, hit = self._lookup(request)
+        if hit is not None:
+            self._count_prompt(request.model, cached=True)
+            return ChatOutcome(hit, cached=True)
+        result = await self.provider.chat(request)
+        if self._redacting:
+            result = replace(result, text=self.redact(result.text))
+        self._store(key, result)
+        self._count_prompt(request.model, cached=False)
+        return ChatOutcome(result, cached=False)
+
+    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[tuple[StreamChunk, bool]]:
+        """Chunks with a `cached` flag. A hit replays the stored answer as a single chunk."""
+        key, hit = self._lookup(request)
+        if hit is not None:
+            self._count_prompt(request.model, cached=True)
+            yield StreamChunk(text=hit.text), True
+            yield StreamChunk(text="", finish_reason=hit.finish_reason, usage=hit.usage), True
+            return
+        parts: list[str] = []
+        stream = self.provider.chat_stream(request)
+        try:
+            async for chunk in stream:
+                if chunk.text and self._redacting:
+                    # Per chunk: a secret split across two chunks can slip through; the
+                    # cached copy below is redacted as a whole.
+                    chunk = replace(chunk, text=self.redact(chunk.text))
+                parts.append(chunk.text)
+                if chunk.finish_reason is not None and chunk.usage is not None:
+                    text = "".join(parts)
+                    self._store(
+                        key,
+                        ChatResult(
+                            text=self.redact(text) if self._redacting else text,
+                            finish_reason=chunk.finish_reason,
+                            usage=chunk.usage,
+                            response_model=request.model,
+                            response_id="",
+                        ),
+                    )
+                    self._count_prompt(request.model, cached=False)
+                yield chunk, False
+        finally:
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
+        return await self.provider.embed(request)

@@ -1,0 +1,206 @@
+"""An offline model that behaves like a real one: deterministic text, real token counts,
+realistic latency and pacing, and the errors real providers return.
+
+The answer depends only on the seed and the request (same input, same output), so caches,
+tests and demos are reproducible. Latency and error draws come from a separate seeded stream,
+so identical requests still see a spread of latencies the way a real backend shows them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+import random
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+
+from genai_service.providers.base import (
+    ChatRequest,
+    ChatResult,
+    EmbeddingRequest,
+    EmbeddingResult,
+    StreamChunk,
+    Usage,
+)
+from genai_service.providers.errors import provider_error
+from genai_service.providers.tokens import count_prompt_tokens, count_tokens
+
+_WORDS = """
+the model answer request service latency token cost budget tenant cache trace span
+metric log alert dashboard prompt response stream error retry provider region quota
+customer invoice refund policy support account export data report summary plan team
+first next then also because while after before each every some most clear simple fast
+slow high low new recent steady careful useful likely possible expected observed is are
+was will can should may must helps shows means keeps makes needs uses checks we you it
+this that these those our your their with for from into over under about
+"""
+_VOCABULARY = tuple(_WORDS.split())
+_ERROR_MESSAGES = {
+    "throttled": "Too many requests, please wait before trying again.",
+    "timeout": "The model did not respond in time.",
+    "unavailable": "The model is temporarily unavailable.",
+    "internal": "The model returned an internal error.",
+}
+
+
+@dataclass(frozen=True)
+class SimulatedConfig:
+    seed: int = 42
+    latency_ms: float = 350.0  # median time to first token; 0 turns every delay off
+    latency_sigma: float = 0.35
+    token_ms: float = 12.0
+    min_output_tokens: int = 16
+    max_output_tokens: int = 160
+    error_rates: Mapping[str, float] = field(default_factory=dict)
+    timeout_s: float = 1.0
+    embedding_dimensions: int = 1024
+
+
+def _digest(*parts: object) -> int:
+    h = hashlib.blake2b(digest_size=8)
+    for p in parts:
+        h.update(repr(p).encode())
+        h.update(b"\x1f")
+    return int.from_bytes(h.digest(), "big")
+
+
+_SENTENCE_WORDS = tuple(range(6, 15))
+
+
+def generate_tokens(rng: random.Random, n: int) -> list[str]:
+    """n tokens of plausible prose: words, with a full stop every 6 to 14 words.
+
+    Drawn in bulk (two `choices` calls) because this runs on every simulated request.
+    """
+    words = rng.choices(_VOCABULARY, k=n)
+    lengths = rng.choices(_SENTENCE_WORDS, k=n // 6 + 1)
+    out: list[str] = []
+    w = 0
+    for length in lengths:
+        sentence = words[w : w + length]
+        w += length
+        if not sentence:
+            break
+        sentence[0] = sentence[0].capitalize()
+        out.extend(sentence)
+        if len(out) >= n - 1:
+            break
+        out.append(".")
+    return out[:n]
+
+
+def render_pieces(tokens: list[str]) -> list[str]:
+    """Stream pieces, one per token, whose concatenation is the answer text."""
+    pieces: list[str] = []
+    for i, tok in enumerate(tokens):
+        pieces.append(tok if tok == "." or i == 0 else " " + tok)
+    return pieces
+
+
+class SimulatedProvider:
+    name = "simulated"
+
+    def __init__(self, config: SimulatedConfig | None = None) -> None:
+        self.config = config or SimulatedConfig()
+        # Latency and error draws: seeded, but a stream shared by all calls.
+        self._chance = random.Random(self.config.seed)
+        self._rates = tuple(self.config.error_rates.items())
+
+    # -- pure parts -------------------------------------------------------------------------
+    def answer(self, request: ChatRequest) -> tuple[list[str], str]:
+        """The answer's stream pieces and finish reason, a pure function of seed and request."""
+        seed = request.seed if request.seed is not None else self.config.seed
+        rng = random.Random(
+            _digest(
+                seed,
+                request.model,
+                tuple((m.role, m.content) for m in request.messages),
+                request.temperature,
+            )
+        )
+        lo, hi = self.config.min_output_tokens, self.config.max_output_tokens
+        wanted = lo + int(rng.random() * (hi - lo + 1))
+        finish = "stop"
+        if request.max_tokens is not None and request.max_tokens < wanted:
+            wanted, finish = request.max_tokens, "length"
+        return render_pieces(generate_tokens(rng, wanted)), finish
+
+    def vector(self, model: str, text: str, dimensions: int) -> tuple[float, ...]:
+        rng = random.Random(_digest(self.config.seed, model, text))
+        raw = [rng.gauss(0.0, 1.0) for _ in range(dimensions)]
+        norm = math.sqrt(sum(v * v for v in raw)) or 1.0
+        return tuple(v / norm for v in raw)
+
+    def time_to_first_token_s(self) -> float:
+        if self.config.latency_ms <= 0:
+            return 0.0
+        median = self.config.latency_ms / 1000.0
+        return median * math.exp(self._chance.gauss(0.0, self.config.latency_sigma))
+
+    def per_token_s(self) -> float:
+        return 0.0 if self.config.latency_ms <= 0 else self.config.token_ms / 1000.0
+
+    def draw_error(self) -> str | None:
+        if not self._rates:
+            return None
+        x = self._chance.random()
+        for kind, rate in self._rates:
+            if x < rate:
+                return kind
+            x -= rate
+        return None
+
+    # -- Provider interface -----------------------------------------------------------------
+    async def _maybe_fail(self) -> None:
+        kind = self.draw_error()
+        if kind is None:
+            return
+        if kind == "timeout" and self.config.timeout_s > 0:
+            await asyncio.sleep(self.config.timeout_s)
+        raise provider_error(kind, _ERROR_MESSAGES[kind])
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        await self._maybe_fail()
+        pieces, finish = self.answer(request)
+        delay = self.time_to_first_token_s() + self.per_token_s() * len(pieces)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        text = "".join(pieces)
+        return ChatResult(
+            text=text,
+            finish_reason=finish,
+            usage=Usage(count_prompt_tokens(request.messages), count_tokens(text)),
+            response_model=request.model,
+            response_id=f"chatcmpl-{uuid.uuid4().hex}",
+        )
+
+    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        await self._maybe_fail()
+        pieces, finish = self.answer(request)
+        ttft, pace = self.time_to_first_token_s(), self.per_token_s()
+        if ttft > 0:
+            await asyncio.sleep(ttft)
+        for i, piece in enumerate(pieces):
+            if i and pace > 0:
+                await asyncio.sleep(pace)
+            yield StreamChunk(text=piece)
+        text = "".join(pieces)
+        yield StreamChunk(
+            text="",
+            finish_reason=finish,
+            usage=Usage(count_prompt_tokens(request.messages), count_tokens(text)),
+        )
+
+    async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
+        await self._maybe_fail()
+        if self.config.latency_ms > 0:
+            # Embedding calls are much faster than generation: a tenth of the chat latency.
+            await asyncio.sleep(self.time_to_first_token_s() / 10)
+        dims = request.dimensions or self.config.embedding_dimensions
+        vectors = tuple(self.vector(request.model, text, dims) for text in request.inputs)
+        tokens = sum(count_tokens(t) for t in request.inputs)
+        return EmbeddingResult(
+            vectors=vectors, usage=Usage(tokens, 0), response_model=request.model
+        )

@@ -1,0 +1,189 @@
+"""Telemetry overhead: chat-completion throughput with telemetry fully on vs OTEL_SDK_DISABLED.
+
+Two service processes run side by side for the whole benchmark:
+- on:  traces, metrics and logs exported over OTLP/gRPC to a sink process (it acknowledges and
+       discards, standing in for the collector), every instrumentation and the GenAI seam on;
+- off: OTEL_SDK_DISABLED=true, so no provider, exporter or instrumentation exists.
+Everything else is the same: zero simulated latency, the response cache off (so every request
+reaches the provider and the seam), rate limits off, background activity off, uvicorn's
+access log on (stdout JSON in both; OTLP as well when on).
+
+Rounds interleave the two (on/off, then off/on, ...), each after a short warm-up, so drift in
+the machine's load hits both alike. The figure is the ratio of total requests per second,
+on / off; the lab's target is >= 0.90 (0.95 ideal).
+
+Both services are pinned to the same core (only one is under load at a time) and the load
+comes from bench_throughput's generator (wrk, or its Python fallback) on the other core(s).
+Besides requests per second, the server's CPU time per request is printed: it is less
+sensitive to a busy machine than throughput.
+
+Knobs: BENCH_ROUNDS (6), BENCH_SECONDS per measurement (5), BENCH_CONNECTIONS (32, read by
+bench_throughput), and BENCH_ON_ENV="NAME=value,..." to change the "on" arm (for example
+OTEL_LOGS_EXPORTER=none prices the OTLP logs alone).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# The load generator is bench_throughput's (wrk when installed, else its multi-process Python
+# generator), so both benchmarks load the service the same way.
+from bench.bench_throughput import (  # noqa: E402
+    BODY,
+    cpu_seconds,
+    run_python_generator,
+    run_wrk,
+    server_pid,
+)
+from tests.support.processes import RunningProcess, free_port, run_process  # noqa: E402
+
+TARGET = 0.90
+WARMUP_S = 1.0
+SERVICE_ENV = {
+    "SIM_LATENCY_MS": "0",
+    "SIM_TOKEN_MS": "0",
+    "CACHE_ENABLED": "false",
+    "RATE_LIMITS_ENABLED": "false",
+    "LOG_GENERATOR_ENABLED": "false",
+    "SIMULATED_USERS_ENABLED": "false",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "PYTHONUNBUFFERED": "1",
+}
+
+
+@dataclass
+class Measurement:
+    rps: float
+    errors: int
+    cpu_us_per_request: float  # server CPU time per answered request
+
+
+@contextlib.contextmanager
+def otlp_sink() -> Iterator[str]:
+    """A collector stand-in in its own process: acknowledges OTLP/gRPC, decodes nothing."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.otlp_receiver", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        proc.stdout.readline()  # "listening": the port is bound
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def service(name: str, env: dict[str, str], core: int | None) -> Iterator[RunningProcess]:
+    port = free_port()
+    cmd = [
+        str(Path(sys.executable).parent / "uvicorn"),
+        "genai_service.main:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    if core is not None and shutil.which("taskset"):
+        cmd = ["taskset", "-c", str(core), *cmd]
+    with run_process(name, cmd, port=port, ready_path="/readyz", env=env) as proc:
+        yield proc
+
+
+def load(proc: RunningProcess, seconds: float, cores: list[int], use_wrk: bool) -> Measurement:
+    pid = server_pid(proc.popen.pid)
+    url = f"{proc.base_url}/v1/chat/completions"
+    generate = (
+        (lambda s: run_wrk(url, s, ",".join(map(str, cores))))
+        if use_wrk
+        else (lambda s: run_python_generator(proc.port, s, cores))
+    )
+    generate(WARMUP_S)
+    cpu0 = cpu_seconds(pid)
+    rps, errors = generate(seconds)
+    cpu = cpu_seconds(pid) - cpu0
+    requests = max(1.0, rps * seconds)
+    return Measurement(rps=rps, errors=errors, cpu_us_per_request=cpu / requests * 1e6)
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def main() -> float:
+    rounds = _env_int("BENCH_ROUNDS", 6)
+    seconds = float(os.environ.get("BENCH_SECONDS", 5))
+    use_wrk = shutil.which("wrk") is not None
+    cores = sorted(os.sched_getaffinity(0))
+    # Both services share one core (only one is loaded at a time); the generator gets the rest.
+    server_core, load_cores = (cores[0], cores[1:]) if len(cores) > 1 else (None, cores)
+    with otlp_sink() as endpoint:
+        on_env = {
+            **SERVICE_ENV,
+            "OTEL_TRACES_EXPORTER": "otlp",
+            "OTEL_METRICS_EXPORTER": "otlp",
+            "OTEL_LOGS_EXPORTER": "otlp",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+            "OTEL_METRIC_EXPORT_INTERVAL": "10000",
+            # BENCH_ON_ENV="A=1,B=2": extra variables for the "on" arm, to price one part.
+            **dict(kv.split("=", 1) for kv in os.environ.get("BENCH_ON_ENV", "").split(",") if kv),
+        }
+        off_env = {**SERVICE_ENV, "OTEL_SDK_DISABLED": "true"}
+        with (
+            service("telemetry-on", on_env, server_core) as on,
+            service("telemetry-off", off_env, server_core) as off,
+        ):
+            arms = {"on": on, "off": off}
+            results: dict[str, list[Measurement]] = {"on": [], "off": []}
+            print(
+                f"chat completions ({BODY['model']}), SIM_LATENCY_MS=0, cache off; "
+                f"{rounds} rounds x {seconds:.0f}s per arm; servers on core {server_core}, "
+                f"load from {'wrk' if use_wrk else 'python generator'} on {load_cores}",
+                flush=True,
+            )
+            for r in range(rounds):
+                order = ("on", "off") if r % 2 == 0 else ("off", "on")
+                for arm in order:
+                    m = load(arms[arm], seconds, load_cores, use_wrk)
+                    results[arm].append(m)
+                    print(
+                        f"  round {r + 1} {arm:>3}: {m.rps:8.1f} req/s  "
+                        f"{m.cpu_us_per_request:7.1f} us CPU/request  errors {m.errors}",
+                        flush=True,
+                    )
+    rps = {arm: statistics.mean(m.rps for m in ms) for arm, ms in results.items()}
+    cpu = {arm: statistics.median(m.cpu_us_per_request for m in ms) for arm, ms in results.items()}
+    ratio = rps["on"] / rps["off"]
+    print(
+        f"telemetry on : {rps['on']:8.1f} req/s, {cpu['on']:7.1f} us CPU/request\n"
+        f"telemetry off: {rps['off']:8.1f} req/s, {cpu['off']:7.1f} us CPU/request\n"
+        f"ratio on/off : {ratio:.3f} throughput (target >= {TARGET:.2f}); "
+        f"CPU per request off/on {cpu['off'] / cpu['on']:.3f}",
+        flush=True,
+    )
+    errors = sum(m.errors for ms in results.values() for m in ms)
+    if errors:
+        print(f"WARNING: {errors} non-200 answers during the benchmark", flush=True)
+    return ratio
+
+
+if __name__ == "__main__":
+    main()

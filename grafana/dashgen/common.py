@@ -1,0 +1,353 @@
+"""Small, typed helpers over grafana-foundation-sdk: datasource refs, queries, panels, variables.
+
+Every dashboard uses the same template variables (environment, service, model, tenant), the
+same datasource uids and the same annotations, so they are defined once here.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+
+from grafana_foundation_sdk.builders import (
+    bargauge,
+    dashboard,
+    logs,
+    loki,
+    nodegraph,
+    prometheus,
+    stat,
+    table,
+    tempo,
+    text,
+    timeseries,
+)
+from grafana_foundation_sdk.builders.common import StackingConfig, VizLegendOptions
+from grafana_foundation_sdk.cog import builder as cogbuilder
+from grafana_foundation_sdk.models import common as cm
+from grafana_foundation_sdk.models import dashboard as dm
+from grafana_foundation_sdk.models import tempo as tm
+from grafana_foundation_sdk.models.text import TextMode
+
+from dashgen.names import LOKI_UID, PROMETHEUS_UID, SVC_SEL, TEMPO_UID
+
+PROM = dm.DataSourceRef(type_val="prometheus", uid=PROMETHEUS_UID)
+LOKI = dm.DataSourceRef(type_val="loki", uid=LOKI_UID)
+TEMPO = dm.DataSourceRef(type_val="tempo", uid=TEMPO_UID)
+GRAFANA = dm.DataSourceRef(type_val="grafana", uid="-- Grafana --")
+
+RATE = "$__rate_interval"
+
+Panel = cogbuilder.Builder[dm.Panel]
+
+
+def _ref_ids() -> Iterator[str]:
+    return (chr(ord("A") + i) for i in itertools.count())
+
+
+def prom(expr: str, legend: str = "__auto", *, instant: bool = False, exemplar: bool = False):
+    q = prometheus.Dataquery().expr(expr).legend_format(legend).datasource(PROM)
+    q = q.instant() if instant else q.range()
+    if exemplar:
+        q = q.exemplar(True)
+    return q
+
+
+def logql(expr: str, legend: str = "", *, max_lines: int | None = None):
+    q = loki.Dataquery().expr(expr).datasource(LOKI)
+    if legend:
+        q = q.legend_format(legend)
+    if max_lines is not None:
+        q = q.max_lines(max_lines)
+    return q
+
+
+def _targets(panel, queries: Iterable[cogbuilder.Builder]):
+    for ref, q in zip(_ref_ids(), queries, strict=False):
+        panel = panel.with_target(q.ref_id(ref))
+    return panel
+
+
+def thresholds(*steps: tuple[float | None, str]) -> dashboard.ThresholdsConfig:
+    return (
+        dashboard.ThresholdsConfig()
+        .mode(dm.ThresholdsMode.ABSOLUTE)
+        .steps([dm.Threshold(value=v, color=c) for v, c in steps])
+    )
+
+
+def graph(
+    title: str,
+    queries: Iterable[cogbuilder.Builder],
+    *,
+    unit: str = "short",
+    description: str = "",
+    w: int = 12,
+    h: int = 8,
+    stacked: bool = False,
+    ds: dm.DataSourceRef = PROM,
+    min_val: float | None = 0,
+    steps: tuple[tuple[float | None, str], ...] = (),
+):
+    p = (
+        timeseries.Panel()
+        .title(title)
+        .description(description)
+        .datasource(ds)
+        .unit(unit)
+        .span(w)
+        .height(h)
+        .fill_opacity(10)
+        .legend(
+            VizLegendOptions()
+            .show_legend(True)
+            .display_mode(cm.LegendDisplayMode.LIST)
+            .placement(cm.LegendPlacement.BOTTOM)
+        )
+    )
+    if min_val is not None:
+        p = p.min(min_val)
+    if stacked:
+        p = p.stacking(StackingConfig().mode(cm.StackingMode.NORMAL)).fill_opacity(40)
+    if steps:
+        p = p.thresholds(thresholds(*steps)).thresholds_style(_threshold_lines())
+    return _targets(p, queries)
+
+
+def _threshold_lines():
+    from grafana_foundation_sdk.builders.common import GraphThresholdsStyleConfig
+
+    return GraphThresholdsStyleConfig().mode(cm.GraphThresholdsStyleMode.DASHED)
+
+
+def single_stat(
+    title: str,
+    queries: Iterable[cogbuilder.Builder],
+    *,
+    unit: str = "short",
+    description: str = "",
+    w: int = 6,
+    h: int = 4,
+    steps: tuple[tuple[float | None, str], ...] = ((None, "green"),),
+    decimals: int | None = None,
+):
+    p = (
+        stat.Panel()
+        .title(title)
+        .description(description)
+        .datasource(PROM)
+        .unit(unit)
+        .span(w)
+        .height(h)
+        .thresholds(thresholds(*steps))
+        .color_mode(cm.BigValueColorMode.BACKGROUND)
+        .graph_mode(cm.BigValueGraphMode.AREA)
+    )
+    if decimals is not None:
+        p = p.decimals(decimals)
+    return _targets(p, queries)
+
+
+def bars(
+    title: str,
+    queries: Iterable[cogbuilder.Builder],
+    *,
+    unit: str = "short",
+    description: str = "",
+    w: int = 12,
+    h: int = 8,
+    steps: tuple[tuple[float | None, str], ...] = ((None, "green"),),
+    max_val: float | None = None,
+):
+    p = (
+        bargauge.Panel()
+        .title(title)
+        .description(description)
+        .datasource(PROM)
+        .unit(unit)
+        .span(w)
+        .height(h)
+        .thresholds(thresholds(*steps))
+        .orientation(cm.VizOrientation.HORIZONTAL)
+        .display_mode(cm.BarGaugeDisplayMode.GRADIENT)
+        .min(0)
+    )
+    if max_val is not None:
+        p = p.max(max_val)
+    return _targets(p, queries)
+
+
+def prom_table(
+    title: str,
+    queries: Iterable[cogbuilder.Builder],
+    *,
+    description: str = "",
+    unit: str = "short",
+    w: int = 12,
+    h: int = 8,
+):
+    p = (
+        table.Panel()
+        .title(title)
+        .description(description)
+        .datasource(PROM)
+        .unit(unit)
+        .span(w)
+        .height(h)
+    )
+    return _targets(p, queries)
+
+
+def log_panel(title: str, expr: str, *, description: str = "", w: int = 24, h: int = 10):
+    # Trace links come from the Loki datasource's derived field on trace_id (Grafana provisioning).
+    p = (
+        logs.Panel()
+        .title(title)
+        .description(description)
+        .datasource(LOKI)
+        .span(w)
+        .height(h)
+        .show_time(True)
+        .wrap_log_message(True)
+        .enable_log_details(True)
+        .sort_order(cm.LogsSortOrder.DESCENDING)
+    )
+    return _targets(p, [logql(expr, max_lines=200)])
+
+
+def loki_graph(
+    title: str, expr: str, legend: str, *, description: str = "", w: int = 12, h: int = 8
+):
+    return graph(
+        title, [logql(expr, legend)], ds=LOKI, description=description, w=w, h=h, stacked=True
+    )
+
+
+def loki_table(title: str, expr: str, *, description: str = "", w: int = 12, h: int = 8):
+    q = logql(expr).query_type("instant")
+    p = table.Panel().title(title).description(description).datasource(LOKI).span(w).height(h)
+    return _targets(p, [q])
+
+
+def trace_search(title: str, traceql: str, *, description: str = "", w: int = 12, h: int = 10):
+    q = (
+        tempo.Dataquery()
+        .datasource(TEMPO)
+        .query_type("traceql")
+        .query(traceql)
+        .limit(20)
+        .table_type(tm.SearchTableType.TRACES)
+    )
+    p = table.Panel().title(title).description(description).datasource(TEMPO).span(w).height(h)
+    return _targets(p, [q])
+
+
+def service_graph(title: str, *, description: str = "", w: int = 12, h: int = 10):
+    # Tempo's service map reads traces_service_graph_* series (Tempo metrics generator) through
+    # the Prometheus datasource configured on the Tempo datasource.
+    q = tempo.Dataquery().datasource(TEMPO).query_type("serviceMap")
+    p = nodegraph.Panel().title(title).description(description).datasource(TEMPO).span(w).height(h)
+    return _targets(p, [q])
+
+
+def note(content: str, *, w: int = 24, h: int = 3):
+    return text.Panel().title("").content(content).mode(TextMode.MARKDOWN).span(w).height(h)
+
+
+def row(title: str) -> dashboard.Row:
+    return dashboard.Row(title)
+
+
+def variables() -> list[dashboard.QueryVariable]:
+    """environment, service, model, tenant: the same on every dashboard, each narrowing the next."""
+
+    def var(name: str, label: str, query: str) -> dashboard.QueryVariable:
+        return (
+            dashboard.QueryVariable(name)
+            .label(label)
+            .datasource(PROM)
+            .query(query)
+            .definition(query)
+            .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
+            .sort(dm.VariableSort.ALPHABETICAL_ASC)
+            .multi(True)
+            .include_all(True)
+            .all_value(".*")
+            .current(dm.VariableOption(selected=True, text="All", value="$__all"))
+        )
+
+    return [
+        var(
+            "environment",
+            "Environment",
+            "label_values(http_server_request_duration_seconds_count, deployment_environment_name)",
+        ),
+        var(
+            "service",
+            "Service",
+            "label_values(http_server_request_duration_seconds_count"
+            '{deployment_environment_name=~"$environment"}, service_name)',
+        ),
+        var(
+            "model",
+            "Model",
+            f"label_values(genai_lab_prompts_total{{{SVC_SEL}}}, gen_ai_request_model)",
+        ),
+        var("tenant", "Tenant", f"label_values(genai_lab_prompts_total{{{SVC_SEL}}}, tenant_id)"),
+    ]
+
+
+def annotations() -> list[dashboard.AnnotationQuery]:
+    return [
+        # Grafana's own annotations: AI-ops writes incident notes here, by dashboard uid.
+        dashboard.AnnotationQuery()
+        .name("Annotations & Alerts")
+        .datasource(GRAFANA)
+        .enable(True)
+        .hide(True)
+        .icon_color("rgba(0, 211, 255, 1)")
+        .type("dashboard")
+        .built_in(1),
+        # Firing Prometheus alerts for the selected services (ALERTS is Prometheus's own series).
+        dashboard.AnnotationQuery()
+        .name("Firing alerts")
+        .datasource(PROM)
+        .enable(True)
+        .icon_color("red")
+        .expr(f'ALERTS{{alertstate="firing", {SVC_SEL}}}')
+        .step("60s")
+        .title_format("{{alertname}}")
+        .text_format("{{severity}} / {{category}}")
+        .tag_keys("alertname,severity,category"),
+    ]
+
+
+def links() -> list[dashboard.DashboardLink]:
+    return [
+        dashboard.DashboardLink("GenAI lab")
+        .type(dm.DashboardLinkType.DASHBOARDS)
+        .tags(["genai-lab"])
+        .as_dropdown(True)
+        .include_vars(True)
+        .keep_time(True)
+    ]
+
+
+def new_dashboard(
+    uid: str, title: str, description: str, *, tags: list[str], time_from: str = "now-1h"
+):
+    d = (
+        dashboard.Dashboard(title)
+        .uid(uid)
+        .description(description)
+        .tags(["genai-lab", *tags])
+        .editable()
+        .timezone("browser")
+        .time(time_from, "now")
+        .refresh("30s")
+        .tooltip(dm.DashboardCursorSync.CROSSHAIR)
+        .variables(variables())
+        .annotations(annotations())
+        .links(links())
+    )
+    return d

@@ -1,0 +1,111 @@
+"""An in-memory telemetry pipeline for in-process tests, installed when this file is collected.
+
+OpenTelemetry's global providers can be set once per process, and instruments bind to the
+first one. Installing the pipeline at collection time (before any test runs) makes it the
+process's pipeline whatever order tests run in: later configure() calls (any app factory in
+the same session) reuse it instead of exporting over the network. It goes through the same
+start_telemetry() as production, with in-memory exporters in place of OTLP ones, so the
+redacting, drop-counting guards are exercised exactly as in a real process.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from genai_service.telemetry import setup
+
+
+@dataclass
+class Pipeline:
+    telemetry: setup.Telemetry
+    span_exporter: InMemorySpanExporter
+    metric_reader: InMemoryMetricReader
+    log_exporter: InMemoryLogRecordExporter
+    stdout: io.StringIO
+
+    def flush(self) -> None:
+        self.telemetry.force_flush()
+
+    def spans(self) -> list[Any]:
+        self.flush()
+        return list(self.span_exporter.get_finished_spans())
+
+    def logs(self) -> list[Any]:
+        self.flush()
+        return list(self.log_exporter.get_finished_logs())
+
+    def stdout_lines(self) -> list[dict[str, Any]]:
+        self.telemetry.log_handler.flush()
+        return [json.loads(line) for line in self.stdout.getvalue().splitlines() if line]
+
+    def metrics(self) -> dict[str, Any]:
+        """Metric name -> Metric, from one collection of every scope."""
+        data = self.metric_reader.get_metrics_data()
+        found: dict[str, Any] = {}
+        if data is None:
+            return found
+        for rm in data.resource_metrics:
+            for sm in rm.scope_metrics:
+                for metric in sm.metrics:
+                    found[metric.name] = metric
+        return found
+
+    def points(self, name: str, **attrs: Any) -> list[Any]:
+        """Data points of a metric whose attributes include attrs (dots spelt as given)."""
+        metric = self.metrics().get(name)
+        if metric is None:
+            return []
+        return [
+            p
+            for p in metric.data.data_points
+            if all(p.attributes.get(k) == v for k, v in attrs.items())
+        ]
+
+    def clear(self) -> None:
+        self.flush()
+        self.span_exporter.clear()
+        self.log_exporter.clear()
+        self.stdout.seek(0)
+        self.stdout.truncate()
+
+
+def _install() -> Pipeline | None:
+    existing = setup.current()
+    if existing is not None:
+        return None
+    spans = InMemorySpanExporter()
+    reader = InMemoryMetricReader()
+    logs = InMemoryLogRecordExporter()
+    stream = io.StringIO()
+    telemetry = setup.start_telemetry(
+        None,
+        span_exporters=[spans],
+        metric_readers=[reader],
+        log_exporters=[logs],
+        log_stream=stream,
+    )
+    setup._telemetry = telemetry
+    return Pipeline(telemetry, spans, reader, logs, stream)
+
+
+_PIPELINE = _install()
+
+
+@pytest.fixture
+def pipeline() -> Iterator[Pipeline]:
+    if _PIPELINE is None or setup.current() is not _PIPELINE.telemetry:
+        pytest.fail(
+            "another telemetry pipeline was installed before tests/app/telemetry/conftest.py "
+            "was collected; in-process telemetry tests need theirs to be the process's first"
+        )
+    _PIPELINE.clear()
+    yield _PIPELINE

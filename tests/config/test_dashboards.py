@@ -1,0 +1,165 @@
+"""Dashboards as code: the committed JSON is what grafana/dashgen generates, every dashboard
+follows the lab's conventions, and every PromQL query parses in a real Prometheus and uses only
+catalogued series, recording rules or the documented external names."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dashgen.build import outputs
+from dashgen.catalogue import EXTERNAL_METRICS, allowed_series
+from dashgen.dashboards import DASHBOARDS
+from dashgen.names import DASHBOARD_DIR, DASHBOARD_UIDS, VARIABLES
+from dashgen.promql import all_dashboard_queries, rule_queries, selector_names, unknown_variables
+from tests.support.promql import Parser, prometheus_parser
+
+pytestmark = pytest.mark.config
+
+DATASOURCE_UIDS = {"prometheus", "loki", "tempo", "-- Grafana --"}
+
+
+def dashboards() -> dict[str, dict[str, Any]]:
+    return {p.name: json.loads(p.read_text()) for p in sorted(DASHBOARD_DIR.glob("*.json"))}
+
+
+def panels(dash: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for p in dash["panels"]:
+        out.append(p)
+        out.extend(p.get("panels") or [])
+    return out
+
+
+def test_committed_files_equal_what_the_generator_writes() -> None:
+    stale = [str(path) for path, text in outputs().items() if path.read_text() != text]
+    assert not stale, f"run `make dashboards`: {stale}"
+
+
+def test_every_generated_dashboard_is_committed_and_nothing_else() -> None:
+    assert set(dashboards()) == set(DASHBOARDS)
+
+
+def test_fixed_unique_uids() -> None:
+    uids = [d["uid"] for d in dashboards().values()]
+    assert sorted(uids) == sorted(DASHBOARD_UIDS)
+
+
+def test_one_shared_variable_set() -> None:
+    for name, d in dashboards().items():
+        variables = d["templating"]["list"]
+        assert [v["name"] for v in variables] == list(VARIABLES), name
+        for v in variables:
+            assert v["datasource"] == {"type": "prometheus", "uid": "prometheus"}, name
+            assert v["includeAll"] and v["multi"] and v["allValue"] == ".*", (name, v["name"])
+
+
+def test_datasources_are_referenced_by_uid() -> None:
+    for name, d in dashboards().items():
+        refs = [p.get("datasource") for p in panels(d) if p["type"] not in ("row", "text")]
+        refs += [t.get("datasource") for p in panels(d) for t in p.get("targets") or []]
+        refs += [a.get("datasource") for a in d["annotations"]["list"]]
+        for ref in refs:
+            assert isinstance(ref, dict), (name, ref)
+            assert ref["uid"] in DATASOURCE_UIDS, (name, ref)
+
+
+def test_panel_titles_unique_and_ids_stable() -> None:
+    for name, d in dashboards().items():
+        titled = [p["title"] for p in panels(d) if p["type"] != "row" and p["title"]]
+        assert len(titled) == len(set(titled)), name
+        ids = [p["id"] for p in panels(d)]
+        assert ids == list(range(1, len(ids) + 1)), name
+
+
+def test_latency_panels_show_exemplars() -> None:
+    found = 0
+    for name, d in dashboards().items():
+        for p in panels(d):
+            if p["type"] != "timeseries":
+                continue
+            for t in p.get("targets") or []:
+                expr = t.get("expr", "")
+                if "histogram_quantile" in expr and "_seconds_bucket" in expr:
+                    found += 1
+                    if "time_per_output_chunk" not in expr:
+                        assert t.get("exemplar") is True, (name, p["title"])
+    assert found >= 5
+
+
+def test_logs_panels_use_loki_and_the_service_selector() -> None:
+    logs = [(n, p) for n, d in dashboards().items() for p in panels(d) if p["type"] == "logs"]
+    assert len(logs) >= 3
+    for name, p in logs:
+        assert p["datasource"]["uid"] == "loki", name
+        assert 'service_name=~"$service"' in p["targets"][0]["expr"], name
+
+
+def test_the_dashboards_the_issue_asks_for_exist() -> None:
+    titles = {d["uid"]: d["title"] for d in dashboards().values()}
+    for uid in (
+        "genai-service-overview",
+        "genai-models",
+        "genai-finops",
+        "genai-slos",
+        "genai-logs-traces",
+        "genai-pipeline",
+    ):
+        assert uid in titles
+    types = {p["type"] for d in dashboards().values() for p in panels(d)}
+    assert {"timeseries", "stat", "logs", "table", "nodeGraph", "bargauge"} <= types
+
+
+def test_every_query_uses_only_known_template_variables() -> None:
+    queries = all_dashboard_queries(DASHBOARD_DIR)
+    assert len(queries) > 80
+    for q in queries:
+        assert not unknown_variables(q.expr), q.source
+
+
+@pytest.fixture(scope="module")
+def parser(tmp_path_factory: pytest.TempPathFactory):
+    with prometheus_parser(tmp_path_factory.mktemp("prom-parser")) as p:
+        yield p
+
+
+def test_every_promql_query_parses_and_uses_only_allowed_series(parser: Parser) -> None:
+    allowed = allowed_series()
+    problems = []
+    for q in all_dashboard_queries(DASHBOARD_DIR):
+        ast, error = parser.parse(q.substituted())
+        if error:
+            problems.append(f"{q.source}: {error}\n    {q.substituted()}")
+            continue
+        names, unnamed = selector_names(ast)
+        if unnamed:
+            problems.append(f"{q.source}: selector without a metric name")
+        if names - allowed:
+            problems.append(f"{q.source}: unknown series {sorted(names - allowed)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_allow_list_holds_only_names_in_use(parser: Parser) -> None:
+    used: set[str] = set()
+    for q in [*all_dashboard_queries(DASHBOARD_DIR), *rule_queries()]:
+        ast, _ = parser.parse(q.substituted())
+        used |= selector_names(ast)[0]
+    unused = sorted(set(EXTERNAL_METRICS) - used)
+    assert not unused, f"allow-list entries nothing uses (remove them): {unused}"
+
+
+def test_a_bad_dashboard_query_is_caught(parser: Parser, tmp_path: Path) -> None:
+    from dashgen.promql import dashboard_queries
+
+    expr = 'sum(rate(nope_total{service_name=~"$service"}[$__rate_interval]))'
+    ds = {"type": "prometheus", "uid": "prometheus"}
+    bad = {
+        "panels": [{"title": "bad", "datasource": ds, "targets": [{"refId": "A", "expr": expr}]}]
+    }
+    (q,) = dashboard_queries(bad, "bad.json")
+    ast, error = parser.parse(q.substituted())
+    assert error is None
+    assert selector_names(ast)[0] - allowed_series() == {"nope_total"}

@@ -1,0 +1,34 @@
+"""The project's Alertmanager config, pointed at a test's own webhook receiver.
+
+Only the scheme, host and port of each webhook URL change (the path, routes, receivers,
+grouping and inhibitions stay the project's); template paths become absolute because the copy
+lives in a temporary directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+ALERTMANAGER_CONFIG = ROOT / "alertmanager" / "alertmanager.yml"
+
+
+def rewrite_webhooks(base_url: str, source: Path = ALERTMANAGER_CONFIG) -> str:
+    config = yaml.safe_load(source.read_text())
+    target = urlsplit(base_url)
+    for receiver in config.get("receivers", []):
+        for hook in receiver.get("webhook_configs", []):
+            url = urlsplit(hook["url"])
+            hook["url"] = urlunsplit((target.scheme, target.netloc, url.path, url.query, ""))
+    config["templates"] = [str(source.parent / t) for t in config.get("templates", [])]
+    return yaml.safe_dump(config, sort_keys=False)
+
+
+def write_config(base_url: str, workdir: Path) -> Path:
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / "alertmanager.yml"
+    path.write_text(rewrite_webhooks(base_url))
+    return path
