@@ -11,71 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from genai_service.envvars import (
+    SettingsError,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+)
+
 DEFAULT_PRICING_PATH = Path(__file__).with_name("pricing.yaml")
 ERROR_TYPES = ("throttled", "timeout", "unavailable", "internal")
-
-
-class SettingsError(ValueError):
-    """A variable has a value the service cannot use; the message names it."""
-
-
-def _str(env: Mapping[str, str], name: str, default: str) -> str:
-    raw = env.get(name)
-    return default if raw is None or raw.strip() == "" else raw.strip()
-
-
-def _float(
-    env: Mapping[str, str],
-    name: str,
-    default: float,
-    *,
-    minimum: float | None = None,
-    maximum: float | None = None,
-) -> float:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name}={raw!r} is not a number") from exc
-    if minimum is not None and value < minimum:
-        raise SettingsError(f"{name}={raw!r} must be >= {minimum}")
-    if maximum is not None and value > maximum:
-        raise SettingsError(f"{name}={raw!r} must be <= {maximum}")
-    return value
-
-
-def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name}={raw!r} is not an integer") from exc
-    if value < minimum:
-        raise SettingsError(f"{name}={raw!r} must be >= {minimum}")
-    return value
-
-
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    value = raw.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise SettingsError(f"{name}={raw!r} is not a boolean (true/false)")
-
-
-def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    return tuple(dict.fromkeys(p.strip() for p in raw.split(",") if p.strip()))
 
 
 def _rates(env: Mapping[str, str], name: str) -> dict[str, float]:
@@ -161,51 +107,51 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         e = os.environ if env is None else env
-        provider = _str(e, "LLM_PROVIDER", "simulated").lower()
+        provider = env_str(e, "LLM_PROVIDER", "simulated").lower()
         if provider not in ("simulated", "bedrock"):
             raise SettingsError(f"LLM_PROVIDER={provider!r} must be simulated or bedrock")
-        error_type = _str(e, "FAULT_ERROR_TYPE", "internal")
+        error_type = env_str(e, "FAULT_ERROR_TYPE", "internal")
         if error_type not in ERROR_TYPES:
             raise SettingsError(f"FAULT_ERROR_TYPE={error_type!r} must be one of {ERROR_TYPES}")
-        min_out = _int(e, "SIM_MIN_OUTPUT_TOKENS", 16, minimum=1)
-        max_out = _int(e, "SIM_MAX_OUTPUT_TOKENS", 160, minimum=1)
+        min_out = env_int(e, "SIM_MIN_OUTPUT_TOKENS", 16, minimum=1)
+        max_out = env_int(e, "SIM_MAX_OUTPUT_TOKENS", 160, minimum=1)
         if max_out < min_out:
             raise SettingsError("SIM_MAX_OUTPUT_TOKENS must be >= SIM_MIN_OUTPUT_TOKENS")
         admin_token = e.get("ADMIN_TOKEN", "").strip() or None
         return cls(
             provider=provider,
-            pricing_path=Path(_str(e, "PRICING_FILE", str(DEFAULT_PRICING_PATH))),
-            environment=_str(e, "DEPLOYMENT_ENVIRONMENT", "lab"),
-            sim_seed=_int(e, "SIM_SEED", 42),
-            sim_latency_ms=_float(e, "SIM_LATENCY_MS", 250.0, minimum=0),
-            sim_latency_sigma=_float(e, "SIM_LATENCY_SIGMA", 0.35, minimum=0),
-            sim_token_ms=_float(e, "SIM_TOKEN_MS", 5.0, minimum=0),
+            pricing_path=Path(env_str(e, "PRICING_FILE", str(DEFAULT_PRICING_PATH))),
+            environment=env_str(e, "DEPLOYMENT_ENVIRONMENT", "lab"),
+            sim_seed=env_int(e, "SIM_SEED", 42),
+            sim_latency_ms=env_float(e, "SIM_LATENCY_MS", 250.0, minimum=0),
+            sim_latency_sigma=env_float(e, "SIM_LATENCY_SIGMA", 0.35, minimum=0),
+            sim_token_ms=env_float(e, "SIM_TOKEN_MS", 5.0, minimum=0),
             sim_min_output_tokens=min_out,
             sim_max_output_tokens=max_out,
             sim_error_rates=_rates(e, "SIM_ERROR_RATES"),
-            sim_timeout_s=_float(e, "SIM_TIMEOUT_S", 1.0, minimum=0),
-            aws_region=_str(e, "AWS_REGION", _str(e, "AWS_DEFAULT_REGION", "us-east-1")),
+            sim_timeout_s=env_float(e, "SIM_TIMEOUT_S", 1.0, minimum=0),
+            aws_region=env_str(e, "AWS_REGION", env_str(e, "AWS_DEFAULT_REGION", "us-east-1")),
             bedrock_endpoint_url=e.get("BEDROCK_ENDPOINT_URL", "").strip() or None,
-            bedrock_connect_timeout_s=_float(e, "BEDROCK_CONNECT_TIMEOUT_S", 5.0, minimum=0.1),
-            bedrock_read_timeout_s=_float(e, "BEDROCK_READ_TIMEOUT_S", 60.0, minimum=0.1),
-            bedrock_max_attempts=_int(e, "BEDROCK_MAX_ATTEMPTS", 1, minimum=1),
-            bedrock_max_concurrency=_int(e, "BEDROCK_MAX_CONCURRENCY", 64, minimum=1),
-            cache_enabled=_bool(e, "CACHE_ENABLED", True),
-            cache_ttl_s=_float(e, "CACHE_TTL_S", 300.0, minimum=0),
-            cache_max_entries=_int(e, "CACHE_MAX_ENTRIES", 1024, minimum=0),
-            default_model=_str(e, "DEFAULT_MODEL", "claude-haiku-4-5"),
-            embedding_dimensions=_int(e, "EMBEDDING_DIMENSIONS", 1024, minimum=1),
-            max_body_bytes=_int(e, "MAX_BODY_BYTES", 1_048_576, minimum=1024),
-            max_output_tokens=_int(e, "MAX_OUTPUT_TOKENS", 8192, minimum=1),
-            known_tenants=_list(e, "KNOWN_TENANTS", ("acme", "globex", "initech", "anonymous")),
-            daily_budget_usd=_float(e, "DAILY_BUDGET_USD", 250.0, minimum=0),
+            bedrock_connect_timeout_s=env_float(e, "BEDROCK_CONNECT_TIMEOUT_S", 5.0, minimum=0.1),
+            bedrock_read_timeout_s=env_float(e, "BEDROCK_READ_TIMEOUT_S", 60.0, minimum=0.1),
+            bedrock_max_attempts=env_int(e, "BEDROCK_MAX_ATTEMPTS", 1, minimum=1),
+            bedrock_max_concurrency=env_int(e, "BEDROCK_MAX_CONCURRENCY", 64, minimum=1),
+            cache_enabled=env_bool(e, "CACHE_ENABLED", True),
+            cache_ttl_s=env_float(e, "CACHE_TTL_S", 300.0, minimum=0),
+            cache_max_entries=env_int(e, "CACHE_MAX_ENTRIES", 1024, minimum=0),
+            default_model=env_str(e, "DEFAULT_MODEL", "claude-haiku-4-5"),
+            embedding_dimensions=env_int(e, "EMBEDDING_DIMENSIONS", 1024, minimum=1),
+            max_body_bytes=env_int(e, "MAX_BODY_BYTES", 1_048_576, minimum=1024),
+            max_output_tokens=env_int(e, "MAX_OUTPUT_TOKENS", 8192, minimum=1),
+            known_tenants=env_list(e, "KNOWN_TENANTS", ("acme", "globex", "initech", "anonymous")),
+            daily_budget_usd=env_float(e, "DAILY_BUDGET_USD", 250.0, minimum=0),
             admin_token=admin_token,
             faults=FaultDefaults(
-                latency_ms=_float(e, "FAULT_LATENCY_MS", 0.0, minimum=0),
-                error_rate=_float(e, "FAULT_ERROR_RATE", 0.0, minimum=0, maximum=1),
+                latency_ms=env_float(e, "FAULT_LATENCY_MS", 0.0, minimum=0),
+                error_rate=env_float(e, "FAULT_ERROR_RATE", 0.0, minimum=0, maximum=1),
                 error_type=error_type,
-                outage=_bool(e, "FAULT_OUTAGE", False),
-                token_inflation=_float(e, "FAULT_TOKEN_INFLATION", 1.0, minimum=1),
+                outage=env_bool(e, "FAULT_OUTAGE", False),
+                token_inflation=env_float(e, "FAULT_TOKEN_INFLATION", 1.0, minimum=1),
             ),
         )
 

@@ -10,6 +10,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from genai_service.envvars import env_bool, env_float
+
 TIERS = ("free", "pro", "enterprise")
 
 
@@ -29,31 +31,6 @@ DEFAULT_LIMITS: dict[str, TierLimits] = {
         requests_per_minute=6_000, tokens_per_minute=6_000_000, daily_budget_usd=500.0
     ),
 }
-
-
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    value = raw.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"{name}={raw!r} is not a boolean (true/false)")
-
-
-def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0) -> float:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name}={raw!r} is not a number") from exc
-    if value < minimum:
-        raise ValueError(f"{name}={raw!r} must be >= {minimum}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -76,30 +53,30 @@ class GuardrailSettings:
             prefix = tier.upper()
             limits[tier] = TierLimits(
                 requests_per_minute=int(
-                    _number(env, f"RATE_LIMIT_{prefix}_RPM", base.requests_per_minute, minimum=1)
+                    env_float(env, f"RATE_LIMIT_{prefix}_RPM", base.requests_per_minute, minimum=1)
                 ),
                 tokens_per_minute=int(
-                    _number(env, f"RATE_LIMIT_{prefix}_TPM", base.tokens_per_minute, minimum=1)
+                    env_float(env, f"RATE_LIMIT_{prefix}_TPM", base.tokens_per_minute, minimum=1)
                 ),
-                daily_budget_usd=_number(
+                daily_budget_usd=env_float(
                     env, f"BUDGET_{prefix}_DAILY_USD", base.daily_budget_usd, minimum=0
                 ),
             )
-        flag = _number(env, "INJECTION_FLAG_THRESHOLD", 0.5)
-        block = _number(env, "INJECTION_BLOCK_THRESHOLD", 0.8)
+        flag = env_float(env, "INJECTION_FLAG_THRESHOLD", 0.5, minimum=0)
+        block = env_float(env, "INJECTION_BLOCK_THRESHOLD", 0.8, minimum=0)
         if not 0 < flag <= block <= 1:
             raise ValueError(
                 "need 0 < INJECTION_FLAG_THRESHOLD <= INJECTION_BLOCK_THRESHOLD <= 1, "
                 f"got {flag} and {block}"
             )
         return cls(
-            require_api_key=_flag(env, "REQUIRE_API_KEY", False),
+            require_api_key=env_bool(env, "REQUIRE_API_KEY", False),
             api_keys=env.get("API_KEYS", ""),
             api_keys_file=env.get("API_KEYS_FILE", ""),
             lab_api_key=env.get("LAB_API_KEY", ""),
-            rate_limits_enabled=_flag(env, "RATE_LIMITS_ENABLED", True),
+            rate_limits_enabled=env_bool(env, "RATE_LIMITS_ENABLED", True),
             limits=limits,
-            injection_enabled=_flag(env, "INJECTION_GUARD_ENABLED", True),
+            injection_enabled=env_bool(env, "INJECTION_GUARD_ENABLED", True),
             injection_flag_threshold=flag,
             injection_block_threshold=block,
         )

@@ -81,24 +81,19 @@ def span_exporter(name: str) -> SpanExporter:
 
 
 def _fast_grpc_span_exporter() -> SpanExporter:
-    """The SDK's OTLP/gRPC span exporter with the faster encoder of otlp_encoding.
+    """The SDK's OTLP/gRPC span exporter, encoding with otlp_encoding.SpanEncoder.
 
-    Only the encoding changes (same bytes, a third of the CPU); channel, retries, timeouts
-    and compression stay the SDK's.
+    Only the encoding changes (the same bytes for a third of the CPU); channel, retries,
+    timeouts and compression stay the SDK's. The exporter is the SDK's own class: the encoder
+    replaces the one method it calls to build the request (_translate_data), on this instance.
     """
     from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
     from genai_service.telemetry.otlp_encoding import SpanEncoder
 
-    class FastOTLPSpanExporter(OTLPSpanExporter):
-        def __init__(self) -> None:
-            super().__init__()
-            self._encoder = SpanEncoder()
-
-        def _translate_data(self, data: Sequence[ReadableSpan]) -> Any:
-            return self._encoder.request(data)
-
-    return FastOTLPSpanExporter()
+    exporter = OTLPSpanExporter()
+    exporter._translate_data = SpanEncoder().request  # type: ignore[method-assign]
+    return exporter
 
 
 def metric_exporter(name: str) -> MetricExporter:
@@ -167,30 +162,34 @@ SAFE_KEYS = frozenset(
 def _redacted_attrs(attrs: Any) -> tuple[Any, bool]:
     if not attrs:
         return attrs, False
-    changed = False
-    out = {}
-    for key, value in attrs.items():
+    # BoundedAttributes keeps a plain dict; iterating it beats the Mapping mixins. The copy is
+    # made only once a value changes (most spans have nothing to redact).
+    items = getattr(attrs, "_dict", attrs).items()
+    out = None
+    for key, value in items:
         if key in SAFE_KEYS or not isinstance(value, str | tuple | list):
-            out[key] = value
             continue
         new = redact_value(value)
         if new != value:
-            changed = True
-        out[key] = new
-    return (out if changed else attrs), changed
+            if out is None:
+                out = dict(items)
+            out[key] = new
+    return (attrs, False) if out is None else (out, True)
 
 
 def redact_span(span: ReadableSpan) -> ReadableSpan:
     """span itself when nothing in it needs redaction, else a redacted copy."""
     name = redact_text(span.name)
-    attributes, changed = _redacted_attrs(span.attributes)
+    attributes, changed = _redacted_attrs(span._attributes)
     changed = changed or name != span.name
-    events = list(span.events)
-    for i, event in enumerate(events):
-        ev_attrs, ev_changed = _redacted_attrs(event.attributes)
-        if ev_changed:
-            events[i] = Event(event.name, ev_attrs, event.timestamp)
-            changed = True
+    events = span._events
+    if events:
+        events = list(events)
+        for i, event in enumerate(events):
+            ev_attrs, ev_changed = _redacted_attrs(event.attributes)
+            if ev_changed:
+                events[i] = Event(event.name, ev_attrs, event.timestamp)
+                changed = True
     status = span.status
     if status.description:
         description = redact_text(status.description)

@@ -120,9 +120,7 @@ class SpanEncoder:
         out = []
         for key, value in items:
             kind = type(value)
-            if kind in _CACHEABLE_TYPES or (
-                kind is tuple and all(type(v) is str for v in value)
-            ):
+            if kind in _CACHEABLE_TYPES or (kind is tuple and all(type(v) is str for v in value)):
                 cache_key = (key, kind, value)
                 encoded = cache.get(cache_key)
                 if encoded is None:
@@ -162,8 +160,12 @@ class SpanEncoder:
         return cached[1]
 
     def span(self, span: ReadableSpan) -> bytes:
-        """The body of one Span message."""
-        ctx = span.context
+        """The body of one Span message.
+
+        Reads ReadableSpan's fields directly (its properties copy events and links into new
+        tuples and wrap attributes in a proxy; this runs for every exported span).
+        """
+        ctx = span._context
         parts = [
             b"\x0a\x10" + ctx.trace_id.to_bytes(16, "big"),
             b"\x12\x08" + ctx.span_id.to_bytes(8, "big"),
@@ -173,51 +175,56 @@ class SpanEncoder:
             parts.append(
                 _field(b"\x1a", ",".join(f"{k}={v}" for k, v in trace_state.items()).encode())
             )
-        parent = span.parent
+        parent = span._parent
         if parent:
             parts.append(b"\x22\x08" + parent.span_id.to_bytes(8, "big"))
-        if span.name:
-            parts.append(_field(b"\x2a", span.name.encode()))
-        kind = _KIND[span.kind]
-        if kind != b"\x30\x00":
-            parts.append(kind)
-        if span.start_time:
-            parts.append(b"\x39" + _pack_fixed64(span.start_time))
-        if span.end_time:
-            parts.append(b"\x41" + _pack_fixed64(span.end_time))
-        # The span's own BoundedAttributes, not the read-only proxy `attributes` wraps it in.
-        attributes = getattr(span, "_attributes", None) or span.attributes
+        if span._name:
+            parts.append(_field(b"\x2a", span._name.encode()))
+        parts.append(_KIND[span._kind])
+        if span._start_time:
+            parts.append(b"\x39" + _pack_fixed64(span._start_time))
+        if span._end_time:
+            parts.append(b"\x41" + _pack_fixed64(span._end_time))
+        attributes = span._attributes
         if attributes:
             parts.append(self._attributes(b"\x4a", attributes))
-        if span.dropped_attributes:
-            parts.append(b"\x50" + _varint(span.dropped_attributes))
-        for event in span.events:
-            body = b""
-            if event.timestamp:
-                body += b"\x09" + _pack_fixed64(event.timestamp)
-            if event.name:
-                body += _field(b"\x12", event.name.encode())
-            body += self._attributes(b"\x1a", getattr(event, "_attributes", None) or event.attributes)
-            if event.dropped_attributes:
-                body += b"\x20" + _varint(event.dropped_attributes)
-            parts.append(_field(b"\x5a", body))
-        if span.dropped_events:
-            parts.append(b"\x60" + _varint(span.dropped_events))
-        for link in span.links:
-            body = (
-                b"\x0a\x10"
-                + link.context.trace_id.to_bytes(16, "big")
-                + b"\x12\x08"
-                + link.context.span_id.to_bytes(8, "big")
-                + self._attributes(b"\x22", link.attributes)
-            )
-            if link.dropped_attributes:
-                body += b"\x28" + _varint(link.dropped_attributes)
-            body += b"\x35" + (0x300 if link.context.is_remote else 0x100).to_bytes(4, "little")
-            parts.append(_field(b"\x6a", body))
-        if span.dropped_links:
-            parts.append(b"\x70" + _varint(span.dropped_links))
-        status = span.status
+            dropped = getattr(attributes, "dropped", 0)
+            if dropped:
+                parts.append(b"\x50" + _varint(dropped))
+        events = span._events
+        if events:
+            for event in events:
+                body = b""
+                if event.timestamp:
+                    body += b"\x09" + _pack_fixed64(event.timestamp)
+                if event.name:
+                    body += _field(b"\x12", event.name.encode())
+                body += self._attributes(b"\x1a", event._attributes)
+                if event.dropped_attributes:
+                    body += b"\x20" + _varint(event.dropped_attributes)
+                parts.append(_field(b"\x5a", body))
+            dropped = getattr(events, "dropped", 0)
+            if dropped:
+                parts.append(b"\x60" + _varint(dropped))
+        links = span._links
+        if links:
+            for link in links:
+                body = (
+                    b"\x0a\x10"
+                    + link.context.trace_id.to_bytes(16, "big")
+                    + b"\x12\x08"
+                    + link.context.span_id.to_bytes(8, "big")
+                    + self._attributes(b"\x22", link.attributes)
+                )
+                if link.dropped_attributes:
+                    body += b"\x28" + _varint(link.dropped_attributes)
+                remote = 0x300 if link.context.is_remote else 0x100
+                body += b"\x35" + remote.to_bytes(4, "little")
+                parts.append(_field(b"\x6a", body))
+            dropped = getattr(links, "dropped", 0)
+            if dropped:
+                parts.append(b"\x70" + _varint(dropped))
+        status = span._status
         if status is not None:
             code = status.status_code.value
             message = status.description
