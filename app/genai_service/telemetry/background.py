@@ -26,25 +26,11 @@ from dataclasses import dataclass
 import structlog
 from opentelemetry import trace
 
+from genai_service.envvars import env_bool, env_float
 from genai_service.telemetry.instruments import instrument
 
 log = structlog.get_logger("genai_service.background")
 tracer = trace.get_tracer(__name__)
-
-
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    return raw in ("1", "true", "yes", "on")
-
-
-def _number(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    try:
-        return float(raw) if raw else default
-    except ValueError:
-        return default
 
 
 @dataclass(frozen=True)
@@ -61,12 +47,12 @@ class BackgroundConfig:
     def from_env(cls, env: Mapping[str, str] | None = None) -> BackgroundConfig:
         e = os.environ if env is None else env
         return cls(
-            log_generator=_flag(e, "LOG_GENERATOR_ENABLED", True),
-            rate_per_s=max(0.0, _number(e, "LOG_GENERATOR_RATE_PER_S", 1.0)),
-            warning_ratio=min(1.0, max(0.0, _number(e, "LOG_GENERATOR_WARNING_RATIO", 0.15))),
-            error_ratio=min(1.0, max(0.0, _number(e, "LOG_GENERATOR_ERROR_RATIO", 0.05))),
-            simulated_users=_flag(e, "SIMULATED_USERS_ENABLED", True),
-            users_max=max(1, int(_number(e, "SIMULATED_USERS_MAX", 25))),
+            log_generator=env_bool(e, "LOG_GENERATOR_ENABLED", True),
+            rate_per_s=max(0.0, env_float(e, "LOG_GENERATOR_RATE_PER_S", 1.0)),
+            warning_ratio=min(1.0, max(0.0, env_float(e, "LOG_GENERATOR_WARNING_RATIO", 0.15))),
+            error_ratio=min(1.0, max(0.0, env_float(e, "LOG_GENERATOR_ERROR_RATIO", 0.05))),
+            simulated_users=env_bool(e, "SIMULATED_USERS_ENABLED", True),
+            users_max=max(1, int(env_float(e, "SIMULATED_USERS_MAX", 25))),
         )
 
 
