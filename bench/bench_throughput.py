@@ -10,8 +10,9 @@ from `wrk` pinned to the other core(s). Without wrk, a multi-process Python gene
 place and the result is marked as a lower bound, because Python may then be the bottleneck.
 
 Variants, measured side by side in one run:
-  telemetry-on   the lab default: OTel SDK on (spans, metrics, logs recorded; no exporter
-                 configured, so no collector is needed)
+  telemetry-on   OTel SDK on: spans, metrics and logs recorded, but no exporter configured, so
+                 no collector is needed; the cost of exporting too is measured by
+                 bench_telemetry_overhead.py, whose "on" arm exports everything over OTLP
   sdk-disabled   OTEL_SDK_DISABLED=true
 The server's CPU use during each run is printed, and the rate is also given per CPU-second of
 the server: near 100% of one core means the service, not the load generator, was the
@@ -222,7 +223,7 @@ def main() -> None:
     on, off = (r.rps / r.server_cpu if r.server_cpu else 0.0 for r in results.values())
     if off > 0:
         print(
-            f"  ratio telemetry-on / sdk-disabled (per CPU-second) = {on / off:.3f} "
+            f"  ratio telemetry-on (no export) / sdk-disabled (per CPU-second) = {on / off:.3f} "
             f"(telemetry costs {1 - on / off:.1%} of throughput)"
         )
     if any(r.server_cpu < 0.85 for r in results.values()):
