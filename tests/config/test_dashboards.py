@@ -15,7 +15,7 @@ from dashgen.catalogue import EXTERNAL_METRICS, allowed_series
 from dashgen.dashboards import DASHBOARDS
 from dashgen.names import DASHBOARD_DIR, DASHBOARD_UIDS, VARIABLES
 from dashgen.promql import all_dashboard_queries, rule_queries, selector_names, unknown_variables
-from tests.support.promql import Parser, prometheus_parser
+from tests.support.promql import Parser, prometheus_parser, query_problems
 
 pytestmark = pytest.mark.config
 
@@ -127,18 +127,8 @@ def parser(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_every_promql_query_parses_and_uses_only_allowed_series(parser: Parser) -> None:
-    allowed = allowed_series()
-    problems = []
-    for q in all_dashboard_queries(DASHBOARD_DIR):
-        ast, error = parser.parse(q.substituted())
-        if error:
-            problems.append(f"{q.source}: {error}\n    {q.substituted()}")
-            continue
-        names, unnamed = selector_names(ast)
-        if unnamed:
-            problems.append(f"{q.source}: selector without a metric name")
-        if names - allowed:
-            problems.append(f"{q.source}: unknown series {sorted(names - allowed)}")
+    queries = [(q.source, q.substituted()) for q in all_dashboard_queries(DASHBOARD_DIR)]
+    problems = query_problems(parser, queries, allowed_series())
     assert not problems, "\n".join(problems)
 
 

@@ -17,7 +17,7 @@ from dashgen.catalogue import allowed_series, rule_files, rules
 from dashgen.names import DASHBOARD_DIR, ROOT, SLO_RULES_FILE
 from dashgen.promql import rule_queries, selector_names
 from tests.conftest import real_tool
-from tests.support.promql import Parser, prometheus_parser
+from tests.support.promql import Parser, prometheus_parser, query_problems
 
 pytestmark = pytest.mark.config
 
@@ -142,18 +142,8 @@ def parser(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_every_rule_expression_parses_and_uses_only_allowed_series(parser: Parser) -> None:
-    allowed = allowed_series()
-    problems = []
-    for q in rule_queries():
-        ast, error = parser.parse(q.expr)
-        if error:
-            problems.append(f"{q.source}: {error}")
-            continue
-        names, unnamed = selector_names(ast)
-        if unnamed:
-            problems.append(f"{q.source}: selector without a metric name")
-        if names - allowed:
-            problems.append(f"{q.source}: unknown series {sorted(names - allowed)}")
+    queries = [(q.source, q.expr) for q in rule_queries()]
+    problems = query_problems(parser, queries, allowed_series())
     assert not problems, "\n".join(problems)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,3 +35,24 @@ def prometheus_parser(workdir: Path) -> Iterator[Parser]:
             yield parser
         finally:
             parser.client.close()
+
+
+def query_problems(
+    parser: Parser, queries: Iterable[tuple[str, str]], allowed: set[str]
+) -> list[str]:
+    """What is wrong with (where, PromQL) pairs whose template variables are substituted:
+    a parse error, a selector without a metric name, or a series outside `allowed`."""
+    from dashgen.promql import selector_names
+
+    problems = []
+    for where, expr in queries:
+        ast, error = parser.parse(expr)
+        if error:
+            problems.append(f"{where}: {error}\n    {expr}")
+            continue
+        names, unnamed = selector_names(ast)
+        if unnamed:
+            problems.append(f"{where}: selector without a metric name")
+        if names - allowed:
+            problems.append(f"{where}: unknown series {sorted(names - allowed)}")
+    return problems
