@@ -3,7 +3,6 @@ counters that say whether alerts are being turned into incidents."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from opentelemetry import trace
@@ -23,9 +22,6 @@ summaries = instrument("aiops.summaries")
 
 def configure(app: Any, settings: Any) -> None:
     """Use the service's telemetry set-up so aiops exports the same way, as service aiops."""
-    # The shared set-up also starts the service's background activity (generated logs,
-    # simulated users); in aiops that would be noise in its own telemetry and, worse, extra
-    # ERROR lines in Loki. Off unless explicitly asked for.
-    os.environ.setdefault("LOG_GENERATOR_ENABLED", "false")
-    os.environ.setdefault("SIMULATED_USERS_ENABLED", "false")
-    setup.configure(app, settings)
+    # Without the service's background activity: generated logs and simulated users in aiops
+    # would be noise in its own telemetry and, worse, extra ERROR lines in Loki.
+    setup.configure(app, settings, background=False)

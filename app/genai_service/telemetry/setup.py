@@ -41,7 +41,7 @@ import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from genai_service.providers.base import Provider
@@ -404,7 +404,7 @@ def _budget_usd(settings: Any) -> float | None:
         return None
 
 
-def configure(app: Any, settings: Any) -> None:
+def configure(app: Any, settings: Any, *, background: bool = True) -> None:
     """Set up telemetry for this process (once) and instrument this app (each call).
 
     Safe to call for several apps in one process (tests build many): providers, logging and
@@ -435,7 +435,12 @@ def configure(app: Any, settings: Any) -> None:
                 # than they tell.
                 exclude_spans=["receive", "send"],
             )
-    _wrap_lifespan(app, BackgroundActivity(BackgroundConfig.from_env()))
+    # The service's background activity (generated logs, simulated users) keeps its dashboards
+    # alive; other apps (aiops) pass background=False and flush telemetry on shutdown only.
+    config = BackgroundConfig.from_env()
+    if not background:
+        config = replace(config, log_generator=False, simulated_users=False)
+    _wrap_lifespan(app, BackgroundActivity(config))
 
 
 def _native_fastapi_telemetry(app: Any, telemetry: Telemetry, excluded: str) -> bool:

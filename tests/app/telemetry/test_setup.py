@@ -191,3 +191,17 @@ def test_libraries_are_instrumented_and_bedrock_genai_comes_only_from_the_seam(p
     # botocore's Bedrock extension would emit gen_ai.client.* metrics a second time.
     assert "bedrock-runtime" not in botocore.extension_registry._extensions
     assert "sqs" in botocore.extension_registry._extensions
+
+
+@pytest.mark.parametrize(("background", "expected"), [(True, True), (False, False)])
+def test_background_activity_follows_the_configure_switch(
+    monkeypatch, background: bool, expected: bool
+) -> None:
+    # aiops passes background=False: the service's generated logs and simulated users must not
+    # run there, whatever the environment says.
+    monkeypatch.setenv("LOG_GENERATOR_ENABLED", "true")
+    monkeypatch.setenv("SIMULATED_USERS_ENABLED", "true")
+    seen = []
+    monkeypatch.setattr(setup, "BackgroundActivity", lambda config: seen.append(config) or config)
+    setup.configure(FastAPI(), Settings(), background=background)
+    assert [(c.log_generator, c.simulated_users) for c in seen] == [(expected, expected)]
