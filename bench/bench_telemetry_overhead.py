@@ -28,7 +28,6 @@ import contextlib
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,6 +45,8 @@ from bench.bench_throughput import (  # noqa: E402
     run_wrk,
     server_pid,
 )
+from bench.sdk_floor import Floor, otlp_sink  # noqa: E402
+from bench.sdk_floor import measure as measure_floor  # noqa: E402
 from tests.support.processes import RunningProcess, free_port, run_process  # noqa: E402
 
 TARGET = 0.90
@@ -67,26 +68,6 @@ class Measurement:
     rps: float
     errors: int
     cpu_us_per_request: float  # server CPU time per answered request
-
-
-@contextlib.contextmanager
-def otlp_sink() -> Iterator[str]:
-    """A collector stand-in in its own process: acknowledges OTLP/gRPC, decodes nothing."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.otlp_receiver", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        assert proc.stdout is not None
-        proc.stdout.readline()  # "listening": the port is bound
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @contextlib.contextmanager
@@ -169,6 +150,9 @@ def main() -> float:
                         f"{m.cpu_us_per_request:7.1f} us CPU/request  errors {m.errors}",
                         flush=True,
                     )
+        # The stock SDK on the same core and sink: what the issue's minimum costs before
+        # any lab code runs.
+        floor: Floor = measure_floor(endpoint, server_core)
     rps = {arm: statistics.mean(m.rps for m in ms) for arm, ms in results.items()}
     cpu = {arm: statistics.median(m.cpu_us_per_request for m in ms) for arm, ms in results.items()}
     ratio = rps["on"] / rps["off"]
@@ -177,6 +161,12 @@ def main() -> float:
         f"telemetry off: {rps['off']:8.1f} req/s, {cpu['off']:7.1f} us CPU/request\n"
         f"ratio on/off : {ratio:.3f} throughput (target >= {TARGET:.2f}); "
         f"CPU per request off/on {cpu['off'] / cpu['on']:.3f}",
+        flush=True,
+    )
+    print(
+        f"floor        : {floor.describe()}, so the best ratio a request of "
+        f"{cpu['off']:.0f} us can reach is {floor.best_ratio(cpu['off']):.3f}; "
+        f"0.90 leaves {cpu['off'] / TARGET - cpu['off']:.0f} us for all telemetry",
         flush=True,
     )
     errors = sum(m.errors for ms in results.values() for m in ms)

@@ -74,7 +74,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             finally:
                 await pipeline.drain()
 
-    app = FastAPI(title="aiops", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="aiops",
+        version="0.1.0",
+        lifespan=lifespan,
+        telemetry=telemetry.fastapi_telemetry(settings),
+    )
     telemetry.configure(app, settings)
 
     def reject(status: int, reason: str, details: Any) -> JSONResponse:

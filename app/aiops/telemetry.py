@@ -20,6 +20,11 @@ backend_unreadable = instrument("aiops.backend.unreadable")
 summaries = instrument("aiops.summaries")
 
 
+def fastapi_telemetry(settings: Any) -> dict[str, Any]:
+    """FastAPI's own request tracing and metrics, as the service has them."""
+    return setup.fastapi_telemetry(settings)
+
+
 def configure(app: Any, settings: Any) -> None:
     """Use the service's telemetry set-up so aiops exports the same way, as service aiops."""
     # Without the service's background activity: generated logs and simulated users in aiops

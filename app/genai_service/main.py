@@ -35,7 +35,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.default_model not in pricing.models:
         raise ValueError(f"DEFAULT_MODEL={settings.default_model!r} is not in the pricing table")
 
-    app = FastAPI(title="genai-service", version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(
+        title="genai-service",
+        version="0.1.0",
+        description=DESCRIPTION,
+        telemetry=telemetry_setup.fastapi_telemetry(settings),
+    )
     telemetry_setup.configure(app, settings)
 
     fault_state = FaultState(Faults.from_defaults(settings.faults))

@@ -1,7 +1,9 @@
 """OpenTelemetry set-up: the one module that configures traces, metrics and logs.
 
-Two entry points, used by every FastAPI app in the lab (genai-service and aiops):
+Three entry points, used by every FastAPI app in the lab (genai-service and aiops):
 
+    FastAPI(..., telemetry=fastapi_telemetry(settings))
+                                          FastAPI's own OpenTelemetry support, set for the lab
     configure(app, settings)              once per app, from the app factory
     instrument_provider(provider, pricing) wraps a Provider with the GenAI seam (genai.py)
 
@@ -404,87 +406,100 @@ def _budget_usd(settings: Any) -> float | None:
         return None
 
 
-def configure(app: Any, settings: Any, *, background: bool = True) -> None:
-    """Set up telemetry for this process (once) and instrument this app (each call).
-
-    Safe to call for several apps in one process (tests build many): providers, logging and
-    library instrumentation are process-wide and set up by the first call only.
-    """
+def _pipeline(settings: Any) -> Telemetry:
+    """The process's pipeline, started by the first caller."""
     global _telemetry, _tenant_label
     if _telemetry is None or _telemetry._shut_down:
         _telemetry = start_telemetry(settings)
-    telemetry = _telemetry
     label = getattr(settings, "tenant_label", None)
     if callable(label):
         _tenant_label = label
+    return _telemetry
+
+
+def _contrib_instrumentation() -> bool:
+    return os.environ.get("FASTAPI_OTEL_INSTRUMENTATION", "native").strip().lower() == "contrib"
+
+
+def _excluded_urls() -> str:
+    return os.environ.get("OTEL_PYTHON_FASTAPI_EXCLUDED_URLS") or HEALTH_URLS
+
+
+def fastapi_telemetry(settings: Any = None) -> dict[str, Any]:
+    """The `telemetry=` argument of FastAPI(...): its own OpenTelemetry support, set for the lab.
+
+        app = FastAPI(title=..., telemetry=fastapi_telemetry(settings))
+        configure(app, settings)
+
+    FastAPI (0.16x) traces and meters requests itself: one SERVER span per request named
+    "{method} {route}" with the stable HTTP attributes, and http.server.request.duration /
+    http.server.active_requests with stable names only. It takes the route from the router's
+    own match, sets the span's attributes once and records no body-size histograms, so it costs
+    a fraction of the contrib ASGI middleware (opentelemetry-instrumentation-fastapi), which
+    re-matches the route, decodes the headers several times and sets every attribute twice.
+
+    Set here: this process's providers (started now if need be); operation spans off (one
+    server span per request); FastAPI's own OTLP log events off (validation failures and
+    unhandled exceptions are logged through the stdlib pipeline already); health checks
+    excluded (OTEL_PYTHON_FASTAPI_EXCLUDED_URLS, matched against the path). Everything off
+    with OTEL_SDK_DISABLED=true, and with FASTAPI_OTEL_INSTRUMENTATION=contrib, where
+    configure() puts the contrib instrumentor on the app instead.
+    """
+    telemetry = _pipeline(settings)
+    if not telemetry.enabled or _contrib_instrumentation():
+        return {"tracing": False, "metrics": False, "logs": False}
+    from opentelemetry.util.http import parse_excluded_urls
+
+    excludes = parse_excluded_urls(_excluded_urls())
+
+    def exclude(scope: Any) -> bool:
+        # Against the path: the contrib instrumentor matches the full URL; the lab's
+        # patterns are paths.
+        return excludes.url_disabled(scope.get("path", ""))
+
+    return {
+        "tracer_provider": telemetry.tracer_provider,
+        "meter_provider": telemetry.meter_provider,
+        "logger_provider": telemetry.logger_provider,
+        "tracing": True,
+        "metrics": True,
+        "logs": False,
+        "operation_spans": False,
+        "exclude": exclude,
+    }
+
+
+def configure(app: Any, settings: Any, *, background: bool = True) -> None:
+    """Set up telemetry for this process (once) and for this app (each call).
+
+    The app is expected to be built with `telemetry=fastapi_telemetry(settings)`, which
+    starts the pipeline and has FastAPI trace and meter its requests. Safe to call for
+    several apps in one process (tests build many): providers, logging and library
+    instrumentation are process-wide and set up by the first call only.
+    """
+    telemetry = _pipeline(settings)
     budget = _budget_usd(settings)
     if budget is not None:
         instrument("genai_lab.budget.daily_usd").set(budget)
 
-    if telemetry.enabled:
-        excluded = os.environ.get("OTEL_PYTHON_FASTAPI_EXCLUDED_URLS") or HEALTH_URLS
-        if not _native_fastapi_telemetry(app, telemetry, excluded):
-            from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+    if telemetry.enabled and _contrib_instrumentation():
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-            FastAPIInstrumentor.instrument_app(
-                app,
-                tracer_provider=telemetry.tracer_provider,
-                meter_provider=telemetry.meter_provider,
-                excluded_urls=excluded,
-                # One server span per request; the per-message receive/send spans cost more
-                # than they tell.
-                exclude_spans=["receive", "send"],
-            )
+        FastAPIInstrumentor.instrument_app(
+            app,
+            tracer_provider=telemetry.tracer_provider,
+            meter_provider=telemetry.meter_provider,
+            excluded_urls=_excluded_urls(),
+            # One server span per request; the per-message receive/send spans cost more
+            # than they tell.
+            exclude_spans=["receive", "send"],
+        )
     # The service's background activity (generated logs, simulated users) keeps its dashboards
     # alive; other apps (aiops) pass background=False and flush telemetry on shutdown only.
     config = BackgroundConfig.from_env()
     if not background:
         config = replace(config, log_generator=False, simulated_users=False)
     _wrap_lifespan(app, BackgroundActivity(config))
-
-
-def _native_fastapi_telemetry(app: Any, telemetry: Telemetry, excluded: str) -> bool:
-    """Point FastAPI's own OpenTelemetry support at this process's providers.
-
-    FastAPI (0.16x) traces and meters requests itself once providers exist: one SERVER span
-    per request named "{method} {route}" with the stable HTTP attributes, and
-    http.server.request.duration / http.server.active_requests with stable names only. It
-    takes the route from the router's own match, sets the span's attributes once and records
-    no body-size histograms, so it costs a fraction of the contrib ASGI middleware
-    (opentelemetry-instrumentation-fastapi), which re-matches the route, decodes the headers
-    several times and sets every attribute twice. The contrib instrumentor stays the fallback
-    for a FastAPI without that support, or with FASTAPI_OTEL_INSTRUMENTATION=contrib.
-
-    Operation spans (dependency resolution, endpoint, serialisation) are off: one server span
-    per request, as before. FastAPI's own OTLP log events (validation failures, unhandled
-    exceptions) are off too: those are logged through the stdlib pipeline already.
-    """
-    if os.environ.get("FASTAPI_OTEL_INSTRUMENTATION", "native").strip().lower() == "contrib":
-        return False
-    config = getattr(app, "_telemetry", None)
-    native = getattr(app, "_native_telemetry", None)
-    if not isinstance(config, dict) or getattr(native, "config", None) is not config:
-        return False
-    from opentelemetry.util.http import parse_excluded_urls
-
-    excludes = parse_excluded_urls(excluded)
-
-    def exclude(scope: Any) -> bool:
-        # Matched against the path (the contrib instrumentor matches the full URL; the
-        # lab's patterns are paths).
-        return excludes.url_disabled(scope.get("path", ""))
-
-    config.update(
-        tracer_provider=telemetry.tracer_provider,
-        meter_provider=telemetry.meter_provider,
-        logger_provider=telemetry.logger_provider,
-        tracing=True,
-        metrics=True,
-        logs=False,
-        operation_spans=False,
-        exclude=exclude,
-    )
-    return True
 
 
 def _wrap_lifespan(app: Any, background: BackgroundActivity) -> None:

@@ -22,7 +22,7 @@ class Settings:
 
 
 def tiny_app() -> FastAPI:
-    app = FastAPI()
+    app = FastAPI(telemetry=setup.fastapi_telemetry(Settings()))
 
     @app.get("/items/{item_id}")
     async def item(item_id: int) -> dict[str, int]:
@@ -205,3 +205,41 @@ def test_background_activity_follows_the_configure_switch(
     monkeypatch.setattr(setup, "BackgroundActivity", lambda config: seen.append(config) or config)
     setup.configure(FastAPI(), Settings(), background=background)
     assert [(c.log_generator, c.simulated_users) for c in seen] == [(expected, expected)]
+
+
+def test_fastapi_telemetry_is_fastapis_public_config_set_for_the_lab(pipeline, quiet) -> None:
+    config = setup.fastapi_telemetry(Settings())
+    assert config["tracer_provider"] is pipeline.telemetry.tracer_provider
+    assert config["meter_provider"] is pipeline.telemetry.meter_provider
+    assert (config["tracing"], config["metrics"]) == (True, True)
+    # One server span per request, and no second copy of logged errors as OTLP events.
+    assert (config["operation_spans"], config["logs"]) == (False, False)
+    assert config["exclude"]({"path": "/healthz"}) and config["exclude"]({"path": "/readyz"})
+    assert not config["exclude"]({"path": "/v1/chat/completions"})
+
+    with TestClient(tiny_app()) as client:
+        assert client.get("/items/5").status_code == 200
+    spans = [s for s in pipeline.spans() if s.context.trace_id == _trace_of(pipeline, "/items/5")]
+    assert [(s.name, s.kind) for s in spans] == [("GET /items/{item_id}", trace.SpanKind.SERVER)]
+
+
+def _trace_of(pipeline, path: str) -> int:
+    span = next(s for s in pipeline.spans() if s.attributes.get("url.path") == path)
+    return span.context.trace_id
+
+
+def test_contrib_instrumentation_replaces_fastapis_own(pipeline, quiet, monkeypatch) -> None:
+    monkeypatch.setenv("FASTAPI_OTEL_INSTRUMENTATION", "contrib")
+    assert setup.fastapi_telemetry(Settings()) == {
+        "tracing": False,
+        "metrics": False,
+        "logs": False,
+    }
+    with TestClient(tiny_app()) as client:
+        assert client.get("/items/6").status_code == 200
+        assert client.get("/healthz").status_code == 200
+    servers = [s for s in pipeline.spans() if s.kind == trace.SpanKind.SERVER]
+    # Exactly one server span for the request, from the contrib instrumentor; none for health.
+    assert [(s.name, s.instrumentation_scope.name) for s in servers] == [
+        ("GET /items/{item_id}", "opentelemetry.instrumentation.fastapi")
+    ]
