@@ -23,7 +23,8 @@ BENCH_ON_ENV="NAME=value,..." to change the "on" arm (for example OTEL_LOGS_EXPO
 prices the OTLP logs alone).
 
 At the end, the stock SDK's cost for the issue's minimum telemetry per request is measured on
-the same core against the same sink (bench/sdk_floor.py), with the best ratio it leaves.
+the same core against the same sink (bench/sdk_floor.py), once after each round so the machine's
+drift hits it as it hits the arms (medians), with the best ratio it leaves.
 """
 
 from __future__ import annotations
@@ -140,6 +141,7 @@ def main() -> float:
         ):
             arms = {"on": on, "off": off}
             results: dict[str, list[Measurement]] = {"on": [], "off": []}
+            floors: list[Floor] = []
             print(
                 f"chat completions ({BODY['model']}), "
                 f"SIM_LATENCY_MS={SERVICE_ENV['SIM_LATENCY_MS']}, "
@@ -158,12 +160,14 @@ def main() -> float:
                         f"{m.cpu_us_per_request:7.1f} us CPU/request  errors {m.errors}",
                         flush=True,
                     )
-        # The stock SDK on the same core and sink: what the issue's minimum costs before
-        # any lab code runs.
-        floor: Floor = measure_floor(endpoint, server_core)
+                # The stock SDK on the same core and sink: what the issue's minimum costs
+                # before any lab code runs.
+                floors.append(measure_floor(endpoint, server_core))
+                print(f"  round {r + 1} floor: {floors[-1].per_request_us:.0f} us", flush=True)
     rps = {arm: statistics.mean(m.rps for m in ms) for arm, ms in results.items()}
     cpu = {arm: statistics.median(m.cpu_us_per_request for m in ms) for arm, ms in results.items()}
     ratio = rps["on"] / rps["off"]
+    floor = Floor.median(floors)
     print(
         f"telemetry on : {rps['on']:8.1f} req/s, {cpu['on']:7.1f} us CPU/request\n"
         f"telemetry off: {rps['off']:8.1f} req/s, {cpu['off']:7.1f} us CPU/request\n"

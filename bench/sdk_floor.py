@@ -21,10 +21,11 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +70,15 @@ class Floor:
     histogram_us: float
     counter_us: float
     log_us: float
+
+    @classmethod
+    def median(cls, floors: Sequence[Floor]) -> Floor:
+        return cls(
+            **{
+                name: statistics.median(getattr(f, name) for f in floors)
+                for name in ("span_us", "histogram_us", "counter_us", "log_us")
+            }
+        )
 
     @property
     def per_request_us(self) -> float:
