@@ -26,8 +26,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+
+from tests.support.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,12 +75,8 @@ class Floor:
 
     @classmethod
     def median(cls, floors: Sequence[Floor]) -> Floor:
-        return cls(
-            **{
-                name: statistics.median(getattr(f, name) for f in floors)
-                for name in ("span_us", "histogram_us", "counter_us", "log_us")
-            }
-        )
+        names = [f.name for f in fields(cls)]
+        return cls(**{n: statistics.median(getattr(x, n) for x in floors) for n in names})
 
     @property
     def per_request_us(self) -> float:
@@ -115,9 +113,6 @@ def measure(endpoint: str, core: int | None) -> Floor:
 @contextlib.contextmanager
 def otlp_sink() -> Iterator[str]:
     """A collector stand-in in its own process: acknowledges OTLP/gRPC, decodes nothing."""
-    sys.path.insert(0, str(ROOT))
-    from tests.support.processes import free_port
-
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.support.otlp_receiver", str(port)],
@@ -205,4 +200,4 @@ def _child(endpoint: str) -> Floor:
 
 if __name__ == "__main__":
     floor = _child(sys.argv[1])
-    print(json.dumps(floor.__dict__))
+    print(json.dumps(asdict(floor)))
