@@ -36,6 +36,11 @@ docker-check:
 up: docker-check .env ## Start the lab (AWS=1: with the AWS overlay), wait until every service is healthy, print the URLs
 	@scripts/up.sh
 
+.PHONY: pull
+pull: docker-check .env ## Update the images: pull every pinned image again and rebuild the service on a fresh base (`make up` pulls only missing ones)
+	$(COMPOSE) pull --ignore-buildable
+	$(COMPOSE) build --pull
+
 .PHONY: down
 down: docker-check ## Stop the lab (keeps data volumes)
 	$(COMPOSE) down --remove-orphans

@@ -24,13 +24,82 @@ env_value() {
   printf '%s' "${v:-$2}"
 }
 
-# Images first, with progress, so the health timeout below measures start-up, not downloads.
-say "pulling images that are missing (first run: a few minutes)"
-"${compose[@]}" pull --ignore-buildable --quiet
-say "building the service image"
-"${compose[@]}" build --quiet
+# Oldest versions the lab runs on: healthcheck start_interval needs Engine 25 (API 1.44), and
+# Compose passes it to the engine from 2.24.0 (docker/compose pkg/compose/convert.go); older
+# ones refuse to create any container. `pull --policy` is from Compose 2.22.
+MIN_ENGINE=25.0.0
+MIN_COMPOSE=2.24.0
+
+# "28.5.1", "v2.40.3-desktop.1", "20.10.24+dfsg1" -> "28 5 1" (missing parts are 0).
+version_parts() {
+  local v="${1#v}"
+  v="${v%%[-+]*}"
+  IFS=. read -r a b c <<<"$v"
+  printf '%d %d %d' "${a:-0}" "${b:-0}" "${c:-0}" 2>/dev/null
+}
+
+# True if version $1 >= version $2.
+version_at_least() {
+  local a1 a2 a3 b1 b2 b3
+  read -r a1 a2 a3 <<<"$(version_parts "$1")"
+  read -r b1 b2 b3 <<<"$(version_parts "$2")"
+  [ "$a1" -gt "$b1" ] && return 0
+  [ "$a1" -lt "$b1" ] && return 1
+  [ "$a2" -gt "$b2" ] && return 0
+  [ "$a2" -lt "$b2" ] && return 1
+  [ "$a3" -ge "$b3" ]
+}
+
+check_versions() {
+  local engine compose_v ok=1
+  engine=$(docker version --format '{{.Server.Version}}' 2>/dev/null || true)
+  compose_v=$(docker compose version --short 2>/dev/null || true)
+  if [ -z "$engine" ] || ! [[ "$engine" =~ ^v?[0-9] ]]; then
+    say "cannot read the Docker Engine version ('docker version'); the lab needs Engine $MIN_ENGINE or newer"
+    ok=0
+  elif ! version_at_least "$engine" "$MIN_ENGINE"; then
+    say "Docker Engine $engine is too old: the lab needs Engine $MIN_ENGINE or newer (healthcheck start_interval)."
+    say "  Upgrade Docker Desktop, or on Linux install docker-ce 25+ from Docker's apt/dnf repository"
+    say "  (distribution packages such as Debian 12's docker.io 20.10 are too old)."
+    ok=0
+  fi
+  if [ -z "$compose_v" ] || ! [[ "$compose_v" =~ ^v?[0-9] ]]; then
+    say "cannot read the Docker Compose version ('docker compose version'); the lab needs Compose $MIN_COMPOSE or newer"
+    ok=0
+  elif ! version_at_least "$compose_v" "$MIN_COMPOSE"; then
+    say "Docker Compose $compose_v is too old: the lab needs Compose $MIN_COMPOSE or newer."
+    say "  Upgrade Docker Desktop, or on Linux the docker-compose-plugin package (Docker's repository)."
+    ok=0
+  fi
+  [ "$ok" = 1 ]
+}
+
+check_versions || exit 1
+
+# The service image is rebuilt on every start (fast: the layers are cached), but a rebuild
+# needs the network to check the base image; offline, the image built last time is used.
+app_image=$(env_value APP_IMAGE genai-lab-app:local)
+say "building the service image ($app_image)"
+if ! build_log=$("${compose[@]}" build --quiet 2>&1); then
+  if docker image inspect "$app_image" >/dev/null 2>&1; then
+    say "could not rebuild it (offline?); starting the $app_image built before. The build said:"
+    printf '%s\n' "$build_log" | tail -n 5 | sed 's/^/    /'
+  else
+    printf '%s\n' "$build_log" >&2
+    say "FAILED: building $app_image (the first build needs the network for its base image)"
+    exit 1
+  fi
+fi
+# Only images that are not here yet are pulled, so a second `make up` needs no registry.
+# `make pull` updates them on purpose.
+say "pulling images that are missing (first run: a few minutes; later runs need no network)"
+if ! "${compose[@]}" pull --ignore-buildable --policy missing --quiet; then
+  say "FAILED: pulling the missing images above; connect to the network once (or 'docker load' them)"
+  exit 1
+fi
 say "starting"
-"${compose[@]}" up -d --remove-orphans
+# Every image is present now; nothing is pulled or built while starting.
+"${compose[@]}" up -d --remove-orphans --no-build --pull never
 
 # Services that have no healthcheck, and what "ready" means for them (see docker-compose.yml).
 no_healthcheck_ok() {

@@ -73,7 +73,57 @@ def _longest_valid_prefix(text: str, seps: str, valid: Callable[[str], bool], mi
     return 0
 
 
+# Issuer prefixes (IIN ranges) and the lengths each network issues (ISO/IEC 7812 registrations
+# as published by the networks): Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay,
+# Maestro, Mir, RuPay, Troy. Luhn alone passes one random number in ten, so a bare digit run is
+# a card only when it also starts like one: epoch timestamps (13-digit ms, 16-digit us, 19-digit
+# ns, all starting with 1 until 2033) do not. UATP (airline cards: 1, 15 digits) is left out
+# because trimming a timestamp back to a valid prefix would make it one.
+_ISSUERS: tuple[tuple[int, int, frozenset[int]], ...] = (
+    (4, 4, frozenset({13, 16, 19})),  # Visa
+    (51, 55, frozenset({16})),  # Mastercard
+    (2221, 2720, frozenset({16})),  # Mastercard 2-series
+    (34, 34, frozenset({15})),  # Amex
+    (37, 37, frozenset({15})),
+    (6011, 6011, frozenset(range(16, 20))),  # Discover
+    (644, 649, frozenset(range(16, 20))),
+    (65, 65, frozenset(range(16, 20))),  # Discover, RuPay
+    (3528, 3589, frozenset(range(16, 20))),  # JCB
+    (300, 305, frozenset(range(14, 20))),  # Diners Club
+    (36, 36, frozenset(range(14, 20))),
+    (38, 39, frozenset(range(16, 20))),
+    (62, 62, frozenset(range(16, 20))),  # UnionPay
+    (50, 50, frozenset(range(12, 20))),  # Maestro
+    (56, 69, frozenset(range(12, 20))),
+    (2200, 2204, frozenset(range(16, 20))),  # Mir
+    (60, 60, frozenset({16})),  # RuPay
+    (81, 82, frozenset({16})),
+    (9792, 9792, frozenset({16})),  # Troy
+)
+
+# Words that put any Luhn-valid digit run in a card context, within a short look-back.
+_CARD_WORDS = re.compile(
+    r"(?i)(?<![a-z])(?:card|cc|ccn|pan|credit|debit|visa|mastercard|amex|maestro|discover)"
+    r"(?:[\s_\-]?(?:no|num|number|#))?[\s.:=#\"'\-]{0,4}$"
+)
+_CARD_CONTEXT_CHARS = 24
+
+
+def issuer_matches(digits: str) -> bool:
+    """True if digits start with a card network's issuer prefix and have a length it issues."""
+    n = len(digits)
+    for low, high, lengths in _ISSUERS:
+        width = len(str(low))
+        if n in lengths and low <= int(digits[:width]) <= high:
+            return True
+    return False
+
+
 def _card_ok(compact: str) -> bool:
+    return 13 <= len(compact) <= 19 and luhn_valid(compact) and issuer_matches(compact)
+
+
+def _card_ok_in_context(compact: str) -> bool:
     return 13 <= len(compact) <= 19 and luhn_valid(compact)
 
 
@@ -99,7 +149,9 @@ def _iban(m: re.Match[str]) -> str:
 
 def _card(m: re.Match[str]) -> str:
     text = m.group(0)
-    end = _longest_valid_prefix(text, " -", _card_ok, 13)
+    before = m.string[max(0, m.start() - _CARD_CONTEXT_CHARS) : m.start()]
+    valid = _card_ok_in_context if _CARD_WORDS.search(before) else _card_ok
+    end = _longest_valid_prefix(text, " -", valid, 13)
     return _placeholder("card_number") + text[end:] if end else text
 
 

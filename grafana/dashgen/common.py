@@ -29,7 +29,7 @@ from grafana_foundation_sdk.models import dashboard as dm
 from grafana_foundation_sdk.models import tempo as tm
 from grafana_foundation_sdk.models.text import TextMode
 
-from dashgen.names import LOKI_UID, PROMETHEUS_UID, SVC_SEL, TEMPO_UID
+from dashgen.names import ALERTS_SEL, ALL_VALUES, LOKI_UID, PROMETHEUS_UID, SVC_SEL, TEMPO_UID
 
 PROM = dm.DataSourceRef(type_val="prometheus", uid=PROMETHEUS_UID)
 LOKI = dm.DataSourceRef(type_val="loki", uid=LOKI_UID)
@@ -272,7 +272,7 @@ def variables() -> list[dashboard.QueryVariable]:
             .sort(dm.VariableSort.ALPHABETICAL_ASC)
             .multi(True)
             .include_all(True)
-            .all_value(".*")
+            .all_value(ALL_VALUES[name])
             .current(dm.VariableOption(selected=True, text="All", value="$__all"))
         )
 
@@ -314,7 +314,7 @@ def annotations() -> list[dashboard.AnnotationQuery]:
         .datasource(PROM)
         .enable(True)
         .icon_color("red")
-        .expr(f'ALERTS{{alertstate="firing", {SVC_SEL}}}')
+        .expr(f'ALERTS{{alertstate="firing", {ALERTS_SEL}}}')
         .step("60s")
         .title_format("{{alertname}}")
         .text_format("{{severity}} / {{category}}")

@@ -54,8 +54,23 @@ VARIABLES = {
     "model": "gen_ai_request_model",
     "tenant": "tenant_id",
 }
+# What each variable becomes when "All" is selected (Grafana's allValue). Loki refuses a stream
+# selector whose matchers all accept the empty string ("queries require at least one regexp or
+# equality matcher that does not have an empty-compatible value"), so the variables used in
+# LOKI_SEL match "any non-empty value"; every series and stream of the lab carries both labels
+# (resource attributes). model and tenant keep ".*": they also match series without the label.
+ALL_VALUES = {
+    "environment": ".+",
+    "service": ".+",
+    "model": ".*",
+    "tenant": ".*",
+}
 # Selector fragments for PromQL in dashboards.
 SVC_SEL = 'deployment_environment_name=~"$environment", service_name=~"$service"'
+# Firing alerts of the selected services plus the alerts that name no service or environment
+# (pipeline alerts: OTLPIngestionFailures, TargetDown): the empty alternative keeps those under
+# any selection, which ".+" alone would hide.
+ALERTS_SEL = 'deployment_environment_name=~"$environment|", service_name=~"$service|"'
 MODEL_SEL = 'gen_ai_request_model=~"$model"'
 TENANT_SEL = 'tenant_id=~"$tenant"'
 # Loki stream selector for the service's logs (service_name is a Loki index label).

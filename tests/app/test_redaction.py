@@ -132,3 +132,72 @@ def test_structured_values() -> None:
 def test_validators() -> None:
     assert luhn_valid("4111111111111111") and not luhn_valid("4111111111111112")
     assert iban_valid("GB82WEST12345698765432") and not iban_valid("GB00WEST12345698765432")
+
+
+def _luhn_valid_run(start: int, count: int) -> list[str]:
+    """The first `count` Luhn-valid numbers from start up, as strings."""
+    out: list[str] = []
+    n = start
+    while len(out) < count:
+        if luhn_valid(str(n)):
+            out.append(str(n))
+        n += 1
+    return out
+
+
+# Epoch timestamps of 2026-11 in ns (19 digits, Loki's start/end), us (16) and ms (13); one
+# in ten passes Luhn, which is what redacted aiops's Loki query URLs.
+TIMESTAMPS = [
+    *_luhn_valid_run(1_764_170_000_123_456_789, 3),
+    *_luhn_valid_run(1_764_170_000_123_456, 3),
+    *_luhn_valid_run(1_764_170_000_123, 3),
+]
+
+
+@pytest.mark.parametrize("stamp", TIMESTAMPS)
+def test_luhn_valid_epoch_timestamps_are_not_cards(stamp: str) -> None:
+    assert luhn_valid(stamp)
+    url = (
+        "GET http://loki:3100/loki/api/v1/query_range?query=%7Bservice_name%3D%22genai-service"
+        f"%22%7D&start={stamp}&end={stamp}&limit=50"
+    )
+    assert redact_text(url) == url
+    assert redact_text(f"ts={stamp} level=info") == f"ts={stamp} level=info"
+    assert redact_value({"time_unix_nano": stamp}) == {"time_unix_nano": stamp}
+
+
+# Published test numbers of each network, bare (no word, no grouping): the issuer prefix and
+# length are the card-like context.
+NETWORK_TEST_NUMBERS = [
+    "4222222222222",  # Visa, 13 digits
+    "4111111111111111",  # Visa
+    "5555555555554444",  # Mastercard
+    "2223003122003222",  # Mastercard 2-series
+    "378282246310005",  # Amex
+    "6011111111111117",  # Discover
+    "3530111333300000",  # JCB
+    "30569309025904",  # Diners Club, 14 digits
+    "6200000000000005",  # UnionPay
+    "6759649826438453",  # Maestro
+]
+
+
+@pytest.mark.parametrize("number", NETWORK_TEST_NUMBERS)
+def test_bare_card_numbers_of_every_network_are_redacted(number: str) -> None:
+    assert redact_text(f"ids {number} ok") == "ids [REDACTED:card_number] ok"
+
+
+def test_a_card_word_makes_any_luhn_valid_number_a_card() -> None:
+    # Luhn-valid, but no network issues numbers starting with 1 at 16 digits.
+    number = "1234567812345670"
+    assert luhn_valid(number)
+    assert redact_text(f"id {number}") == f"id {number}"
+    for text in (
+        f"card number: {number}",
+        f"credit card {number}",
+        f"cc={number}",
+        "Card no. 1234 5678 1234 5670",
+    ):
+        assert number[:8] not in redact_text(text).replace(" ", ""), text
+    # Still not without Luhn, whatever the context.
+    assert redact_text("card 1234567812345678") == "card 1234567812345678"

@@ -111,6 +111,15 @@ def test_every_alert_in_the_rule_files_reaches_its_receiver() -> None:
         route_test(ALERTMANAGER_CONFIG, expected_receiver(labels), labels)
 
 
+def test_x_ray_export_failures_never_page() -> None:
+    # The optional X-Ray path fails by design without AWS credentials; it is recorded for the
+    # pipeline's owner, never sent to the paging receiver.
+    (alert,) = [r for r in rules() if r.get("alert") == "XRayExportFailing"]
+    labels = {"alertname": alert["alert"], **alert["labels"]}
+    assert labels["severity"] == "info"
+    route_test(ALERTMANAGER_CONFIG, "aiops-pipeline", labels)
+
+
 def test_the_readme_slack_route_is_valid_and_pages_both(tmp_path: Path) -> None:
     readme = (ROOT / "alertmanager" / "README.md").read_text()
     section = readme.split("## Slack", 1)[1].split("\n## ", 1)[0]

@@ -36,8 +36,9 @@ NO_HEALTHCHECK = {
     # One-shot job: success is its exit code.
     "minio-init": "service_completed_successfully",
 }
-# Services built from app/Dockerfile rather than pulled.
+# Services that run the app image (app/Dockerfile) rather than a pulled one; the first builds it.
 BUILT = {"genai-service", "aiops"}
+APP_BUILDER = "genai-service"
 # Host ports from shared/design/architecture.md, as published by default.
 ARCHITECTURE_PORTS = {
     "genai-service": {8000},
@@ -156,11 +157,13 @@ def test_every_image_comes_pinned_from_versions_env(
 ) -> None:
     versions = read_env_file(VERSIONS_ENV)
     for name, svc in services.items():
-        if name in BUILT:
+        if name == APP_BUILDER:
             assert "build" in svc, f"{name} should be built from app/Dockerfile"
             assert svc["build"]["dockerfile"] == "app/Dockerfile"
             assert svc["build"]["context"] == "."
             assert svc["build"]["args"]["PYTHON_IMAGE"].startswith("${PYTHON_IMAGE:?")
+            continue
+        if name in BUILT:
             continue
         m = re.fullmatch(r"\$\{([A-Z0-9_]+_IMAGE):\?[^}]*\}", svc["image"])
         assert m, f"{name}: image must be ${{X_IMAGE:?...}} from versions.env, got {svc['image']!r}"
@@ -171,6 +174,21 @@ def test_every_image_comes_pinned_from_versions_env(
         assert repo and tag and "/" not in tag, f"{variable}={image!r} has no tag"
         assert tag != "latest" and not tag.startswith("latest"), f"{variable} is not pinned"
         assert resolved["services"][name]["image"] == image
+
+
+def test_the_app_image_is_built_once_and_shared(resolved: dict[str, Any]) -> None:
+    # Two `build:` sections with one tag build the image twice per `up` and leave the first
+    # copy dangling; one service builds and tags it, the others run that tag and never pull it.
+    svcs = resolved["services"]
+    builders = [n for n, s in svcs.items() if "build" in s]
+    assert builders == [APP_BUILDER]
+    tag = svcs[APP_BUILDER]["image"]
+    assert tag == "genai-lab-app:local"
+    assert {n for n, s in svcs.items() if s.get("image") == tag} == BUILT
+    for name in BUILT - {APP_BUILDER}:
+        assert svcs[name].get("pull_policy") == "never", name
+    # Nothing may force a rebuild on every `up`: `make up` builds once, explicitly.
+    assert svcs[APP_BUILDER].get("pull_policy") in (None, "missing")
 
 
 def test_versions_env_pins_the_python_base_image() -> None:

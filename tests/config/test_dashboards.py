@@ -5,6 +5,8 @@ catalogued series, recording rules or the documented external names."""
 from __future__ import annotations
 
 import json
+import re
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,9 @@ import pytest
 from dashgen.build import outputs
 from dashgen.catalogue import EXTERNAL_METRICS, allowed_series
 from dashgen.dashboards import DASHBOARDS
-from dashgen.names import DASHBOARD_DIR, DASHBOARD_UIDS, VARIABLES
+from dashgen.names import ALL_VALUES, DASHBOARD_DIR, DASHBOARD_UIDS, VARIABLES
 from dashgen.promql import all_dashboard_queries, rule_queries, selector_names, unknown_variables
+from tests.support.logql import loki_refuses, matchers, stream_selectors
 from tests.support.promql import Parser, prometheus_parser, query_problems
 
 pytestmark = pytest.mark.config
@@ -54,7 +57,8 @@ def test_one_shared_variable_set() -> None:
         assert [v["name"] for v in variables] == list(VARIABLES), name
         for v in variables:
             assert v["datasource"] == {"type": "prometheus", "uid": "prometheus"}, name
-            assert v["includeAll"] and v["multi"] and v["allValue"] == ".*", (name, v["name"])
+            assert v["includeAll"] and v["multi"], (name, v["name"])
+            assert v["allValue"] == ALL_VALUES[v["name"]], (name, v["name"])
 
 
 def test_datasources_are_referenced_by_uid() -> None:
@@ -96,6 +100,103 @@ def test_logs_panels_use_loki_and_the_service_selector() -> None:
     for name, p in logs:
         assert p["datasource"]["uid"] == "loki", name
         assert 'service_name=~"$service"' in p["targets"][0]["expr"], name
+
+
+# Loki's own cases for the rule (grafana/loki pkg/logql/syntax/parser_test.go,
+# TestParseSampleExpr_equalityMatcher): the checker must agree with the parser.
+LOKI_PARSER_CASES = {
+    '{foo="bar"}': False,
+    '{foo!="bar"}': True,
+    '{app="baz", foo!="bar"}': False,
+    '{app=~".+"}': False,
+    '{app=~".*"}': True,
+    '{app=~"bar|baz"}': False,
+    '{app!~"bar|baz"}': True,
+}
+
+
+@pytest.mark.parametrize(("selector", "refused"), LOKI_PARSER_CASES.items())
+def test_the_empty_matcher_check_agrees_with_lokis_parser(selector: str, refused: bool) -> None:
+    assert loki_refuses(selector) is refused
+
+
+def test_stream_selectors_are_found_outside_strings() -> None:
+    query = 'sum(count_over_time({a="x", b=~"y|z"} |= "{not}" | line_format "{{.a}}" [5m]))'
+    (selector,) = stream_selectors(query)
+    assert [(m.name, m.op, m.value) for m in matchers(selector)] == [
+        ("a", "=", "x"),
+        ("b", "=~", "y|z"),
+    ]
+
+
+_GRAFANA_VAR = re.compile(r"\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\]")
+# A concrete selection of one and of two values, as Grafana writes them into a regex matcher.
+_SELECTED = ("genai-service", "(genai-service|aiops)")
+
+
+def _variable_values(var: dict[str, Any]) -> set[str]:
+    """What Grafana may put in place of the variable: its default, its "All" value and a
+    selection of one or more values."""
+    values = set(_SELECTED)
+    all_value = var.get("allValue") if var.get("includeAll") else None
+    if all_value is not None:
+        values.add(all_value)
+    current = var.get("current", {}).get("value")
+    for v in current if isinstance(current, list) else [current]:
+        if v == "$__all":
+            # Without a custom allValue Grafana would join every option; the lab always sets one.
+            assert all_value is not None, var["name"]
+            values.add(all_value)
+        elif v is not None:
+            values.add(str(v))
+    return values
+
+
+def _substitutions(dash: dict[str, Any]) -> list[dict[str, str]]:
+    variables = {v["name"]: sorted(_variable_values(v)) for v in dash["templating"]["list"]}
+    names = list(variables)
+    return [dict(zip(names, combo, strict=True)) for combo in product(*variables.values())]
+
+
+def _substitute(expr: str, values: dict[str, str]) -> str:
+    def repl(m: re.Match[str]) -> str:
+        name = m.group(1) or m.group(2) or m.group(3)
+        if name.startswith("__"):
+            return "1m"  # a Grafana macro ($__auto, $__range, ...): a duration, not in selectors
+        return values[name]
+
+    return _GRAFANA_VAR.sub(repl, expr)
+
+
+def _loki_queries(dash: dict[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    for p in panels(dash):
+        for t in p.get("targets") or []:
+            uid = (t.get("datasource") or p.get("datasource") or {}).get("uid")
+            if uid == "loki" and t.get("expr"):
+                out.append((p["title"], t["expr"]))
+    for a in dash.get("annotations", {}).get("list", []):
+        if (a.get("datasource") or {}).get("uid") == "loki" and a.get("expr"):
+            out.append((f"annotation {a['name']}", a["expr"]))
+    return out
+
+
+def test_no_loki_selector_is_empty_compatible_under_any_variable_value() -> None:
+    # Under "All" every variable becomes its allValue; with ".*" the selector
+    # {deployment_environment_name=~".*", service_name=~".*"} matches the empty string in every
+    # matcher and Loki answers 400, so every Loki panel errored on a dashboard's first view.
+    checked = 0
+    for name, dash in dashboards().items():
+        queries = _loki_queries(dash)
+        for values in _substitutions(dash):
+            for title, expr in queries:
+                query = _substitute(expr, values)
+                selectors = stream_selectors(query)
+                assert selectors, (name, title, query)
+                for selector in selectors:
+                    assert not loki_refuses(selector), (name, title, values, selector)
+                    checked += 1
+    assert checked >= 8 * 16  # the 8 Loki panels, under every combination of values
 
 
 def test_the_dashboards_the_issue_asks_for_exist() -> None:

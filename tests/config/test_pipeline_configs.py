@@ -393,6 +393,59 @@ def test_tempo_config_is_tempo_3_monolithic() -> None:
     assert config["server"]["http_listen_port"] == 3200
 
 
+# Every path Tempo v3.0.3 writes in monolithic mode (-target=all runs backend-scheduler,
+# backend-worker, query-frontend, querier, distributor, metrics-generator and live-store;
+# cmd/tempo/app/modules.go), with the default it falls back to when the key is not set:
+TEMPO_PATHS = {
+    ("storage", "trace", "wal", "path"): "/var/tempo/wal",  # modules/storage/config.go
+    ("storage", "trace", "local", "path"): "",  # tempodb/backend/local (required for local)
+    ("metrics_generator", "storage", "path"): "",  # modules/generator/storage/config.go
+    # modules/livestore/config.go
+    ("live_store", "wal", "path"): "/var/tempo/live-store/traces",
+    ("live_store", "shutdown_marker_dir"): "/var/tempo/live-store/shutdown-marker",
+    # modules/backendscheduler/config.go: the work cache's shard files (cache.go)
+    ("backend_scheduler", "local_work_path"): "/var/tempo",
+}
+TEMPO_VOLUME = "/var/tempo"
+
+
+def _get(config: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        if not isinstance(config, dict) or key not in config:
+            return None
+        config = config[key]
+    return config
+
+
+def test_tempo_names_every_path_it_writes_under_its_volume() -> None:
+    config = load_yaml(TEMPO)
+    paths = {keys: _get(config, keys) for keys in TEMPO_PATHS}
+    unset = [".".join(k) for k, v in paths.items() if not v]
+    assert not unset, f"Tempo would write to its defaults for {unset}"
+    for keys, path in paths.items():
+        # A directory of its own under the volume, never the volume's root, so the layout
+        # is what the config says and no two components share a directory.
+        assert path.startswith(TEMPO_VOLUME + "/"), (keys, path)
+    values = list(paths.values())
+    for a in values:
+        for b in values:
+            assert a == b or not b.startswith(a + "/"), f"{b} is inside {a}"
+    assert len(set(values)) == len(values)
+    # The volume the compose file mounts is where they all are.
+    volumes = raw_compose()["services"]["tempo"]["volumes"]
+    assert any(v.endswith(":" + TEMPO_VOLUME) for v in volumes)
+
+
+def test_tempo_keeps_whole_stack_traces_on_spans() -> None:
+    # Tempo's default max_attribute_bytes (2048, modules/distributor/config.go) truncated
+    # /crash's 3,360-character exception.stacktrace, dropping the innermost frame and the
+    # exception line. The key belongs to the distributor block in v3.0.3.
+    limit = load_yaml(TEMPO)["distributor"].get("max_attribute_bytes")
+    assert isinstance(limit, int), "max_attribute_bytes is not set: Tempo cuts at 2048 bytes"
+    # 0 would mean unbounded, which the limit exists to prevent (querier out of memory).
+    assert 4 * 3360 <= limit <= 64 * 1024
+
+
 # ------------------------------------------------------------------ Grafana
 
 

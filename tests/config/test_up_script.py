@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pytest
@@ -35,20 +36,64 @@ HEALTHY = [
 ]
 
 
-def _fake_docker(bin_dir: Path, states: list[tuple[str, str, str, int]]) -> Path:
-    """A `docker` that records every call and answers `compose ps --format TEMPLATE` by
-    filling the Go template with the given states, as docker would."""
+REGISTRY_DOWN = (
+    "Error response from daemon: Get https://registry-1.docker.io/v2/: dial tcp: "
+    "lookup registry-1.docker.io: no such host"
+)
+
+
+@dataclass(frozen=True)
+class Docker:
+    """What the fake `docker` plays: versions, whether a registry answers, what is present."""
+
+    states: list[tuple[str, str, str, int]] = field(default_factory=lambda: list(HEALTHY))
+    engine: str = "28.5.1"
+    compose: str = "2.40.3"
+    registry: bool = True
+    app_image_present: bool = True
+    other_images_present: bool = True
+
+
+def _fake_docker(bin_dir: Path, docker: Docker) -> Path:
+    """A `docker` that records every call, answers `compose ps --format TEMPLATE` by filling
+    the Go template with the given states, as docker would, and fails whatever would need a
+    registry it does not have: any pull of an image, or a build (BuildKit checks the base
+    image's metadata online)."""
     script = textwrap.dedent(
         f"""\
         #!{sys.executable}
         import sys
-        states = {states!r}
+        d = {asdict(docker)!r}
         args = sys.argv[1:]
         with open({str(bin_dir / "calls.log")!r}, "a") as log:
             log.write(" ".join(args) + "\\n")
-        if "ps" in args:
+
+        def fail(message, code=1):
+            print(message, file=sys.stderr)
+            sys.exit(code)
+
+        if args[:1] == ["version"]:
+            print(d["engine"])
+        elif args[:1] == ["info"]:
+            pass
+        elif args[:2] == ["image", "inspect"]:
+            sys.exit(0 if d["app_image_present"] else 1)
+        elif args[:1] == ["compose"] and "version" in args:
+            print(d["compose"] if "--short" in args else "Docker Compose version v" + d["compose"])
+        elif "pull" in args:
+            present = d["app_image_present"] and d["other_images_present"]
+            nothing_to_pull = "--policy" in args and args[args.index("--policy") + 1] == "missing"
+            if not d["registry"] and not (nothing_to_pull and present):
+                fail({REGISTRY_DOWN!r}, 18)
+        elif "build" in args:
+            if not d["registry"]:
+                fail("failed to resolve source metadata: " + {REGISTRY_DOWN!r})
+        elif "up" in args:
+            if not d["registry"] and ("--build" in args or "always" in args):
+                fail({REGISTRY_DOWN!r}, 18)
+        elif "ps" in args:
             template = args[args.index("--format") + 1]
-            for service, state, health, code in states:
+            for service, state, health, code in d["states"]:
                 line = template
                 for key, value in (("Service", service), ("State", state), ("Health", health),
                                    ("ExitCode", code)):
@@ -58,26 +103,37 @@ def _fake_docker(bin_dir: Path, states: list[tuple[str, str, str, int]]) -> Path
             print("log line of the failing service")
         """
     )
-    docker = bin_dir / "docker"
-    docker.write_text(script)
-    docker.chmod(0o755)
-    return docker
+    path = bin_dir / "docker"
+    path.write_text(script)
+    path.chmod(0o755)
+    return path
+
+
+def _scratch_checkout(tmp_path: Path, *files: str) -> Path:
+    work = tmp_path / "repo"
+    for name in files:
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, work / name)
+    return work
+
+
+def _env(tmp_path: Path, docker: Docker, timeout_s: int) -> dict[str, str]:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _fake_docker(bin_dir, docker)
+    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "UP_TIMEOUT": str(timeout_s)}
 
 
 def _run_up(
-    tmp_path: Path, states: list[tuple[str, str, str, int]], timeout_s: int
+    tmp_path: Path, states: list[tuple[str, str, str, int]] | Docker, timeout_s: int
 ) -> subprocess.CompletedProcess[str]:
+    docker = states if isinstance(states, Docker) else Docker(states=states)
     bash = shutil.which("bash")
     assert bash
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    _fake_docker(bin_dir, states)
+    env = _env(tmp_path, docker, timeout_s)
     # up.sh reads ports and bind address from .env; give it a copy in a scratch checkout.
-    work = tmp_path / "repo"
-    (work / "scripts").mkdir(parents=True)
-    shutil.copy(ROOT / "scripts" / "up.sh", work / "scripts" / "up.sh")
+    work = _scratch_checkout(tmp_path, "scripts/up.sh")
     (work / ".env").write_text("BIND_ADDRESS=127.0.0.1\nGRAFANA_PORT=3300\n")
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "UP_TIMEOUT": str(timeout_s)}
     return subprocess.run(
         [bash, str(work / "scripts" / "up.sh")],
         capture_output=True,
@@ -87,14 +143,18 @@ def _run_up(
     )
 
 
+def _calls(tmp_path: Path) -> list[str]:
+    return (tmp_path / "bin" / "calls.log").read_text().splitlines()
+
+
 def test_up_prints_urls_once_every_service_is_ready(tmp_path: Path) -> None:
     out = _run_up(tmp_path, HEALTHY, timeout_s=10)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "every service is healthy" in out.stdout
     assert "http://127.0.0.1:3300" in out.stdout  # GRAFANA_PORT from .env
     assert "GRAFANA_ADMIN_PASSWORD in .env" in out.stdout
-    calls = (tmp_path / "bin" / "calls.log").read_text()
-    assert "pull --ignore-buildable" in calls
+    calls = "\n".join(_calls(tmp_path))
+    assert "pull --ignore-buildable --policy missing" in calls
     assert "up -d" in calls
 
 
@@ -119,3 +179,111 @@ def test_up_fails_fast_when_a_service_exits(tmp_path: Path) -> None:
     out = _run_up(tmp_path, states, timeout_s=60)
     assert out.returncode == 1
     assert "FAILED: adot (exited with 2)" in out.stdout
+
+
+# ------------------------------------------------------------------ offline, versions
+
+
+OFFLINE = Docker(registry=False)
+
+
+def test_a_second_up_starts_offline_with_every_image_present(tmp_path: Path) -> None:
+    out = _run_up(tmp_path, OFFLINE, timeout_s=10)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "every service is healthy" in out.stdout
+    # The rebuild could not reach the registry; the image built before is used, and said so.
+    assert "could not rebuild it (offline?)" in out.stdout
+    calls = _calls(tmp_path)
+    pulls = [c for c in calls if " pull" in c]
+    assert pulls and all("--policy missing" in c for c in pulls), pulls
+    ups = [c for c in calls if " up " in c]
+    assert len(ups) == 1 and "--pull never" in ups[0] and "--no-build" in ups[0], ups
+
+
+def test_up_offline_without_the_app_image_says_the_first_build_needs_the_network(
+    tmp_path: Path,
+) -> None:
+    out = _run_up(tmp_path, Docker(registry=False, app_image_present=False), timeout_s=10)
+    assert out.returncode == 1
+    assert "FAILED: building genai-lab-app:local" in out.stdout
+    assert not any(" up " in c for c in _calls(tmp_path))
+
+
+def test_up_offline_with_an_image_missing_says_what_to_do(tmp_path: Path) -> None:
+    out = _run_up(tmp_path, Docker(registry=False, other_images_present=False), timeout_s=10)
+    assert out.returncode == 1
+    assert "FAILED: pulling the missing images" in out.stdout
+    assert "registry-1.docker.io" in out.stderr
+    assert not any(" up " in c for c in _calls(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("docker", "message"),
+    [
+        (
+            Docker(engine="20.10.24+dfsg1"),
+            "Docker Engine 20.10.24+dfsg1 is too old: the lab needs Engine 25.0.0 or newer",
+        ),
+        (Docker(engine="24.0.9"), "Docker Engine 24.0.9 is too old"),
+        (
+            Docker(compose="2.23.3"),
+            "Docker Compose 2.23.3 is too old: the lab needs Compose 2.24.0 or newer",
+        ),
+        (Docker(engine=""), "cannot read the Docker Engine version"),
+    ],
+)
+def test_up_refuses_engines_and_compose_too_old_for_the_lab(
+    docker: Docker, message: str, tmp_path: Path
+) -> None:
+    out = _run_up(tmp_path, docker, timeout_s=10)
+    assert out.returncode == 1
+    assert message in out.stdout
+    assert "Upgrade Docker Desktop" in out.stdout or "cannot read" in out.stdout
+    # Refused before building, pulling or creating anything.
+    assert not any(k in c for c in _calls(tmp_path) for k in (" build", " pull", " up "))
+
+
+@pytest.mark.parametrize(
+    ("engine", "compose"), [("25.0.0", "2.24.0"), ("28.5.1", "v2.40.3-desktop.1")]
+)
+def test_up_accepts_the_minimum_versions_and_newer(
+    engine: str, compose: str, tmp_path: Path
+) -> None:
+    out = _run_up(tmp_path, Docker(engine=engine, compose=compose), timeout_s=10)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_make_up_reaches_healthy_offline_with_every_image_present(tmp_path: Path) -> None:
+    # Through the Makefile, as a user runs it: docker-check, .env generation, then up.sh.
+    env = _env(tmp_path, OFFLINE, timeout_s=10)
+    work = _scratch_checkout(
+        tmp_path, "Makefile", "scripts/up.sh", "scripts/make-env.sh", ".env.example", "versions.env"
+    )
+    out = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(work), "up"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "every service is healthy" in out.stdout
+    assert not any(" pull" in c and "--policy missing" not in c for c in _calls(tmp_path))
+
+
+def test_make_pull_updates_every_image_on_purpose(tmp_path: Path) -> None:
+    env = _env(tmp_path, Docker(), timeout_s=10)
+    work = _scratch_checkout(
+        tmp_path, "Makefile", "scripts/make-env.sh", ".env.example", "versions.env"
+    )
+    out = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(work), "pull"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    calls = _calls(tmp_path)
+    assert any(c.endswith("pull --ignore-buildable") for c in calls), calls
+    assert any(c.endswith("build --pull") for c in calls), calls

@@ -149,9 +149,21 @@ def _test_env_file(path: Path) -> dict[str, str]:
     return env
 
 
+def _plain_httpx() -> None:
+    """The stack tests pick their trace ids with a traceparent header; httpx instrumented by an
+    in-process telemetry test earlier in the same run would replace it with its own span's."""
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    instrumentor = HTTPXClientInstrumentor()
+    if instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.uninstrument()
+
+
 @pytest.fixture(scope="session")
 def lab(docker_engine: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     from testcontainers.compose import DockerCompose
+
+    _plain_httpx()
 
     env_path = tmp_path_factory.mktemp("stack") / "stack.env"
     env = _test_env_file(env_path)

@@ -19,6 +19,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.stack.conftest import Lab
+from tests.support.tempo import found_trace
 
 pytestmark = pytest.mark.stack
 
@@ -140,18 +141,13 @@ def test_a_chat_request_reaches_metrics_logs_and_traces(lab: Lab) -> None:
     assert series[0]["metric"]["job"] == "genai-lab/genai-service"
     assert series[0]["metric"]["deployment_environment_name"] == "lab"
 
-    # The trace, by id, in Tempo.
-    trace = poll(
-        "trace in Tempo",
-        lambda: (
-            r.json()
-            if (
-                r := httpx.get(f"{lab.url('TEMPO_PORT')}/api/v2/traces/{trace_id}", timeout=10)
-            ).status_code
-            == 200
-            else None
-        ),
-    )
+    # The trace, by id, in Tempo: polled until it has spans, since Tempo answers 200 with an
+    # empty trace for an id it has not stored yet.
+    def tempo_trace() -> dict[str, Any] | None:
+        r = httpx.get(f"{lab.url('TEMPO_PORT')}/api/v2/traces/{trace_id}", timeout=10)
+        return found_trace(r.status_code, r.json() if r.status_code == 200 else None)
+
+    trace = poll("trace with spans in Tempo", tempo_trace)
     assert "genai-service" in json.dumps(trace)
 
     # Its log, carrying the trace id as structured metadata.

@@ -1,11 +1,13 @@
-"""An in-memory telemetry pipeline for in-process tests, installed when this file is collected.
+"""An in-memory telemetry pipeline for in-process tests, installed by the first test that asks.
 
 OpenTelemetry's global providers can be set once per process, and instruments bind to the
-first one. Installing the pipeline at collection time (before any test runs) makes it the
-process's pipeline whatever order tests run in: later configure() calls (any app factory in
-the same session) reuse it instead of exporting over the network. It goes through the same
-start_telemetry() as production, with in-memory exporters in place of OTLP ones, so the
-redacting, drop-counting guards are exercised exactly as in a real process.
+first one, so the pipeline is one per process and stays once installed. It is installed by a
+fixture, never at import: installing it instruments httpx and botocore for the whole process,
+and collecting this file (any `pytest -m ...` run collects every file) must not change how
+other tests' HTTP clients behave; the stack tests set their own traceparent headers, which the
+httpx instrumentation would replace. It goes through the same start_telemetry() as
+production, with in-memory exporters in place of OTLP ones, so the redacting, drop-counting
+guards are exercised exactly as in a real process.
 """
 
 from __future__ import annotations
@@ -78,10 +80,23 @@ class Pipeline:
         self.stdout.truncate()
 
 
-def _install() -> Pipeline | None:
+_PIPELINE: Pipeline | None = None
+
+
+def _install() -> Pipeline:
+    global _PIPELINE
+    if _PIPELINE is not None:
+        return _PIPELINE
     existing = setup.current()
-    if existing is not None:
-        return None
+    if existing is not None and existing.tracer_provider is None:
+        # An SDK-disabled pipeline (OTEL_SDK_DISABLED in an earlier behaviour test) sets no
+        # global provider; ours can take its place.
+        setup.shutdown()
+    elif existing is not None:
+        pytest.fail(
+            "another telemetry pipeline was installed before the in-memory one; in-process "
+            "telemetry tests need theirs to be the process's first"
+        )
     spans = InMemorySpanExporter()
     reader = InMemoryMetricReader()
     logs = InMemoryLogRecordExporter()
@@ -94,18 +109,21 @@ def _install() -> Pipeline | None:
         log_stream=stream,
     )
     setup._telemetry = telemetry
-    return Pipeline(telemetry, spans, reader, logs, stream)
+    _PIPELINE = Pipeline(telemetry, spans, reader, logs, stream)
+    return _PIPELINE
 
 
-_PIPELINE = _install()
+@pytest.fixture(autouse=True)
+def in_memory_telemetry() -> Pipeline:
+    """Every test here runs with the in-memory pipeline as the process's pipeline, so apps they
+    build (configure() reuses the current pipeline) never export over the network."""
+    pipeline = _install()
+    if setup.current() is not pipeline.telemetry:
+        pytest.fail("the in-memory telemetry pipeline was replaced by another one")
+    return pipeline
 
 
 @pytest.fixture
-def pipeline() -> Iterator[Pipeline]:
-    if _PIPELINE is None or setup.current() is not _PIPELINE.telemetry:
-        pytest.fail(
-            "another telemetry pipeline was installed before tests/app/telemetry/conftest.py "
-            "was collected; in-process telemetry tests need theirs to be the process's first"
-        )
-    _PIPELINE.clear()
-    yield _PIPELINE
+def pipeline(in_memory_telemetry: Pipeline) -> Iterator[Pipeline]:
+    in_memory_telemetry.clear()
+    yield in_memory_telemetry
