@@ -331,6 +331,9 @@ URL_ATTRIBUTES = frozenset({"url.path", "url.query", "url.full", "http.target"})
 
 def token_pii_kind(token: str) -> str | None:
     """The kind of PII a caller-made token holds (whole or in a tail after a separator)."""
+    # Every kind needs a digit, an '@' or (a secret key) 40 characters: most tokens are words.
+    if len(token) < _SECRET_LEN and "@" not in token and _HAS_DIGIT.search(token) is None:
+        return None
     for start in (0, *(m.end() for m in _TOKEN_SEPARATORS.finditer(token))):
         tail = token[start:]
         redacted = redact_text(tail)
