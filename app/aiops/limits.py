@@ -24,6 +24,8 @@ MAX_ANNOTATION_VALUE = 4096
 MAX_URL = 4096
 MAX_GROUP_KEY = 2048
 MAX_SHORT = 256
+#: A log line quoted as evidence in a summary (Loki accepts lines of hundreds of kB).
+MAX_EVIDENCE_TEXT = 1024
 #: An incident record on disk larger than this predates these limits or was not written by
 #: aiops; it is left on disk and skipped (logged) rather than read into memory at start.
 MAX_RECORD_BYTES = 8 * 1024 * 1024

@@ -200,3 +200,13 @@ def test_queries_come_from_prometheus_rules_never_from_the_generator_url(tmp_pat
     assert known_ctx.alert_threshold == "> 20" or known_ctx.alert_threshold is None
     assert unknown_ctx.alert_expr is None
     assert os.path.getsize(query_log) > 0
+
+
+def test_a_huge_log_line_is_quoted_bounded() -> None:
+    from aiops import limits
+    from aiops.gather import loki
+
+    entry = loki.parse_entry(
+        {"detected_level": "error"}, "1764100000000000000", "boom " + "x" * 300_000
+    )
+    assert entry.message.startswith("boom") and len(entry.message) == limits.MAX_EVIDENCE_TEXT
