@@ -157,7 +157,7 @@ run-aiops: venv ## Run aiops natively on 127.0.0.1:8001 (reads PROMETHEUS_URL, L
 	export OTEL_SERVICE_NAME=aiops INCIDENTS_DIR=$${INCIDENTS_DIR:-$(AIOPS_INCIDENTS_DIR)} \
 	  PROMETHEUS_URL=$${PROMETHEUS_URL:-http://127.0.0.1:9090} LOKI_URL=$${LOKI_URL:-http://127.0.0.1:3100} \
 	  TEMPO_URL=$${TEMPO_URL:-http://127.0.0.1:3200} AWS_EC2_METADATA_DISABLED=true; \
-	echo "run-aiops: POST Alertmanager webhooks to http://$(HOST):$(AIOPS_PORT)/alerts; incidents in $$INCIDENTS_DIR"; \
+	echo "run-aiops: POST Alertmanager webhooks to http://$(HOST):$(AIOPS_PORT)/alerts with Bearer $$AIOPS_WEBHOOK_TOKEN; incidents in $$INCIDENTS_DIR"; \
 	exec $(VENV)/bin/uvicorn aiops.main:create_app --factory --host $(HOST) --port $(AIOPS_PORT)
 
 .PHONY: aiops-fixtures

@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from aiops import limits
 from aiops.payload import Alert, WebhookPayload
 
 AnalysisState = Literal["pending", "ready"]
@@ -73,6 +74,8 @@ class Incident(BaseModel):
     updated_at: datetime
     resolved_at: datetime | None = None
     alerts: dict[str, AlertState] = Field(default_factory=dict)
+    #: Alerts beyond limits.MAX_ALERTS_PER_INCIDENT: counted, not kept.
+    alerts_dropped: int = 0
     deliveries: list[str] = Field(default_factory=list)
     #: pending while context is gathered and the summary written; ready once published.
     analysis: AnalysisState = "pending"
@@ -153,8 +156,12 @@ def apply_notification(
         current = current.model_copy(deep=True)
         outcome = "updated"
     for a in payload.alerts:
-        current.alerts[a.fingerprint] = _alert_state(a)
-    current.deliveries.append(key)
+        if a.fingerprint in current.alerts or len(current.alerts) < limits.MAX_ALERTS_PER_INCIDENT:
+            current.alerts[a.fingerprint] = _alert_state(a)
+        else:
+            current.alerts_dropped += 1
+    # The most recent keys are the ones a retry can repeat; older ones only cost space.
+    current.deliveries = [*current.deliveries, key][-limits.MAX_DELIVERIES :]
     current.updated_at = now
     current.revision += 1
     if all(a.status == "resolved" for a in current.alerts.values()):

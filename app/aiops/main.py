@@ -17,8 +17,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from aiops import telemetry
-from aiops.incidents import Incident
+from aiops import auth, limits, telemetry
 from aiops.payload import WebhookPayload
 from aiops.pipeline import Pipeline
 from aiops.settings import Settings
@@ -28,10 +27,23 @@ from aiops.summarise import bedrock
 log = structlog.get_logger("aiops")
 
 
-def _listing(incident: Incident) -> dict[str, Any]:
-    data = incident.model_dump(mode="json", exclude={"markdown", "deliveries", "alerts"})
-    data["alert_count"] = len(incident.alerts)
-    return data
+class _TooLarge(Exception):
+    pass
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it passes the limit (declared or streamed)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _bedrock(settings: Settings) -> bedrock.BedrockSummariser | None:
@@ -61,12 +73,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.store = store
             app.state.pipeline = pipeline
             # Incidents left pending by a restart get their summary now.
-            for incident in store.list():
-                if incident.analysis == "pending":
-                    pipeline.submit(incident.id)
+            for incident_id in store.ids(analysis="pending"):
+                pipeline.submit(incident_id)
             log.info(
                 "aiops_started",
-                incidents=len(store.list()),
+                incidents=len(store),
                 summariser="bedrock" if summariser else "offline",
             )
             try:
@@ -94,19 +105,46 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             },
         )
 
+    def refuse_write(request: Request) -> JSONResponse | None:
+        refused = auth.refusal(settings.webhook_token, request.headers.get("authorization"))
+        if refused is None:
+            return None
+        status, reason = refused
+        telemetry.rejected.add(1, {"reason": reason})
+        log.warning("write_refused", reason=reason, path=request.url.path)
+        message = (
+            f"writes are disabled: set {auth.ENV_NAME} (Alertmanager sends it as a bearer token)"
+            if reason == "writes_disabled"
+            else "send 'Authorization: Bearer <AIOPS_WEBHOOK_TOKEN>'"
+        )
+        return JSONResponse(
+            status_code=status,
+            content={"error": message, "reason": reason},
+            headers={"WWW-Authenticate": "Bearer"} if status == 401 else None,
+        )
+
     @app.post("/alerts")
     async def receive_alerts(request: Request) -> JSONResponse:
-        raw = await request.body()
+        refused = refuse_write(request)
+        if refused is not None:
+            return refused
+        try:
+            raw = await _bounded_body(request, limits.MAX_BODY_BYTES)
+        except _TooLarge:
+            return reject(413, "too_large", f"the limit is {limits.MAX_BODY_BYTES} bytes")
         try:
             body = json.loads(raw)
         except ValueError as exc:
-            return reject(400, "not_json", str(exc))
+            return reject(400, "not_json", str(exc)[:200])
+        except RecursionError:
+            # The JSON parser recurses per nesting level; no webhook nests more than a few.
+            return reject(400, "too_deep", "the JSON nests too deeply")
         try:
             payload = WebhookPayload.model_validate(body)
         except ValidationError as exc:
             details = [
-                {"loc": ".".join(str(p) for p in e["loc"]), "msg": e["msg"]}
-                for e in exc.errors(include_url=False)
+                {"loc": ".".join(str(p) for p in e["loc"])[:200], "msg": e["msg"][:200]}
+                for e in exc.errors(include_url=False, include_input=False)[:20]
             ]
             return reject(422, "schema", details)
         store: IncidentStore = request.app.state.store
@@ -125,8 +163,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"outcome": outcome, "incident_id": incident.id if incident else None})
 
     @app.get("/incidents")
-    async def list_incidents(request: Request) -> list[dict[str, Any]]:
-        return [_listing(i) for i in request.app.state.store.list()]
+    async def list_incidents(request: Request, limit: int = 100) -> list[dict[str, Any]]:
+        """Newest first; at most `limit` (1..1000) rows, read from the index alone."""
+        return list(request.app.state.store.rows(max(1, min(limit, 1000))))
 
     @app.get("/incidents/{incident_id}")
     async def get_incident(request: Request, incident_id: str) -> dict[str, Any]:

@@ -8,11 +8,28 @@ Alertmanager adding a field must not turn every notification into a 4xx and lose
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from aiops import limits
 
 Status = Literal["firing", "resolved"]
+_Name = Annotated[str, StringConstraints(max_length=limits.MAX_NAME)]
+Labels = Annotated[
+    dict[_Name, Annotated[str, StringConstraints(max_length=limits.MAX_LABEL_VALUE)]],
+    Field(max_length=limits.MAX_LABELS),
+]
+Annotations = Annotated[
+    dict[_Name, Annotated[str, StringConstraints(max_length=limits.MAX_ANNOTATION_VALUE)]],
+    Field(max_length=limits.MAX_ANNOTATIONS),
+]
+Url = Annotated[str, StringConstraints(max_length=limits.MAX_URL)]
+Short = Annotated[str, StringConstraints(max_length=limits.MAX_SHORT)]
+
+
+def _in_range(value: datetime) -> bool:
+    return limits.MIN_YEAR <= value.year <= limits.MAX_YEAR
 
 
 class _Strict(BaseModel):
@@ -22,12 +39,29 @@ class _Strict(BaseModel):
 
 class Alert(_Strict):
     status: Status
-    labels: dict[str, str]
-    annotations: dict[str, str]
+    labels: Labels
+    annotations: Annotations
     startsAt: datetime
     endsAt: datetime
-    generatorURL: str
-    fingerprint: str = Field(min_length=1)
+    generatorURL: Url
+    fingerprint: Short = Field(min_length=1)
+
+    @field_validator("startsAt")
+    @classmethod
+    def _starts_in_range(cls, value: datetime) -> datetime:
+        if not _in_range(value):
+            raise ValueError(f"must be between the years {limits.MIN_YEAR} and {limits.MAX_YEAR}")
+        return value
+
+    @field_validator("endsAt")
+    @classmethod
+    def _ends_in_range(cls, value: datetime) -> datetime:
+        # Year 1 is Alertmanager's "no end yet"; anything else must be a real time.
+        if value.year != 1 and not _in_range(value):
+            raise ValueError(
+                f"must be year 1 (no end) or between {limits.MIN_YEAR} and {limits.MAX_YEAR}"
+            )
+        return value
 
     @property
     def alertname(self) -> str:
@@ -36,12 +70,12 @@ class Alert(_Strict):
 
 class WebhookPayload(_Strict):
     version: Literal["4"]
-    groupKey: str = Field(min_length=1)
+    groupKey: str = Field(min_length=1, max_length=limits.MAX_GROUP_KEY)
     truncatedAlerts: int = 0
     status: Status
-    receiver: str
-    groupLabels: dict[str, str]
-    commonLabels: dict[str, str]
-    commonAnnotations: dict[str, str]
-    externalURL: str
-    alerts: list[Alert] = Field(min_length=1)
+    receiver: Short
+    groupLabels: Labels
+    commonLabels: Labels
+    commonAnnotations: Annotations
+    externalURL: Url
+    alerts: list[Alert] = Field(min_length=1, max_length=limits.MAX_ALERTS)

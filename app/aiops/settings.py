@@ -35,6 +35,10 @@ class Settings:
     grafana_token: str = ""
     grafana_user: str = ""
     grafana_password: str = ""
+    #: Bearer token every write must carry (aiops.auth); empty refuses all writes.
+    webhook_token: str = field(default="", repr=False)
+    #: File holding a Grafana service-account token (GRAFANA_TOKEN_FILE), read when publishing.
+    grafana_token_file: str = ""
     slack_webhook_url: str = ""
     incidents_dir: Path = Path("/var/lib/aiops/incidents")
     runbooks_dir: Path = _DEFAULT_RUNBOOKS
@@ -63,6 +67,8 @@ class Settings:
             grafana_token=_env("GRAFANA_TOKEN"),
             grafana_user=_env("GRAFANA_USER"),
             grafana_password=_env("GRAFANA_PASSWORD"),
+            webhook_token=_env("AIOPS_WEBHOOK_TOKEN"),
+            grafana_token_file=_env("GRAFANA_TOKEN_FILE"),
             slack_webhook_url=_env("SLACK_WEBHOOK_URL"),
             incidents_dir=Path(_env("INCIDENTS_DIR", str(cls.incidents_dir))),
             runbooks_dir=Path(_env("RUNBOOKS_DIR", str(_DEFAULT_RUNBOOKS))),

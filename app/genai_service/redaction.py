@@ -137,7 +137,12 @@ def _secret(m: re.Match[str]) -> str:
     # A real secret mixes cases and digits or symbols; this keeps hex digests and words out.
     has_upper = any(c.isupper() for c in token)
     has_lower = any(c.islower() for c in token)
-    has_other = any(c.isdigit() or c in "/+" for c in token)
+    # Cut out of a longer run at a '/', a '/' proves nothing: forty characters of a path like
+    # /Users/Jane/Documents/... also mix cases and slashes. Then a digit or '+' must be there.
+    text = m.string
+    in_path = (m.start() > 0 and text[m.start() - 1] == "/") or text[m.end() : m.end() + 1] == "/"
+    symbols = "+" if in_path else "/+"
+    has_other = any(c.isdigit() or c in symbols for c in token)
     return _placeholder("aws_secret_key") if has_upper and has_lower and has_other else token
 
 
@@ -224,7 +229,11 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         "aws_secret_key",
-        re.compile(r"[A-Za-z0-9/+](?<![A-Za-z0-9/+]{2})[A-Za-z0-9/+]{39}(?![A-Za-z0-9/+=])"),
+        # May start right after a '/' and end right before one: a key is a URL path segment
+        # as often as a word (/keys/<secret>/rotate); _secret then asks for more than '/'.
+        re.compile(
+            r"[A-Za-z0-9/+](?<![A-Za-z0-9+][A-Za-z0-9/+])[A-Za-z0-9/+]{39}(?![A-Za-z0-9+=])"
+        ),
         _secret,
         "long",
     ),
@@ -355,3 +364,52 @@ def mapping_needs_redaction(values: Mapping[str, Any] | None) -> bool:
     if not values:
         return False
     return any(redact_value(v) != v for v in values.values())
+
+
+# ------------------------------------------------------------------ tokens the caller made up
+# Request ids, URL path segments and query values, names quoted back in error messages. The
+# rules above read '-', '.', ':' and '/' next to a number as part of a larger token (a version,
+# a range, a model name), so "order-4111111111111111" passes them whole. A token the caller
+# made up is checked harder: whole, then each tail after one of those separators on its own,
+# and a token holding PII anywhere is replaced as a whole. Off the hot path: used only on
+# request ids, URL attributes, access-log lines and error messages.
+_TOKEN_SEPARATORS = re.compile(r"[._:\-/]")
+_PLACEHOLDER_KIND = re.compile(r"\[REDACTED:([a-z0-9_]+)\]")
+# Quoted values, and runs between whitespace and URL delimiters.
+_TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|[^\s'\"/?&=#]+")
+#: Span attributes that carry the request's URL (OTel HTTP semantic conventions).
+URL_ATTRIBUTES = frozenset({"url.path", "url.query", "url.full", "http.target"})
+
+
+def token_pii_kind(token: str) -> str | None:
+    """The kind of PII a caller-made token holds (whole or in a tail after a separator)."""
+    # Every kind needs a digit, an '@' or (a secret key) 40 characters: most tokens are words.
+    if len(token) < _SECRET_LEN and "@" not in token and _HAS_DIGIT.search(token) is None:
+        return None
+    for start in (0, *(m.end() for m in _TOKEN_SEPARATORS.finditer(token))):
+        tail = token[start:]
+        redacted = redact_text(tail)
+        if redacted != tail:
+            found = _PLACEHOLDER_KIND.search(redacted)
+            return found.group(1) if found else "pii"
+    return None
+
+
+def _redact_token(m: re.Match[str]) -> str:
+    token = m.group(0)
+    quote = token[0] if token[0] in "'\"" and len(token) > 1 else ""
+    kind = token_pii_kind(token[1:-1] if quote else token)
+    return token if kind is None else f"{quote}{_placeholder(kind)}{quote}"
+
+
+def redact_tokens(text: str) -> str:
+    """redact_text, then every token (quoted value, URL segment, word) that still holds PII
+    replaced whole by its placeholder."""
+    return _TOKEN.sub(_redact_token, redact_text(text))
+
+
+def redact_attribute(key: str, value: Any) -> Any:
+    """redact_value, with URL attributes read token by token (redact_tokens)."""
+    if key in URL_ATTRIBUTES and isinstance(value, str):
+        return redact_tokens(value)
+    return redact_value(value)

@@ -606,7 +606,7 @@ def _host_references() -> list[tuple[str, str, int | None]]:
 
 def test_every_host_named_in_configs_is_a_compose_service_on_a_port_it_listens() -> None:
     svc = services()
-    assert set(SERVICE_PORTS) | {"minio-init"} == set(svc)
+    assert set(SERVICE_PORTS) | {"minio-init", "grafana-token"} == set(svc)
     refs = _host_references()
     assert len(refs) > 15
     for where, host, port in refs:

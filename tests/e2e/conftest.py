@@ -124,7 +124,7 @@ def _reload(prom: RunningProcess, workdir: Path, config: str) -> None:
 def alerting_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     if not (ROOT / "app" / "aiops" / "main.py").exists():
         pytest.skip("the AI-ops service (app/aiops/main.py) is not there yet")
-    from tests.app.aiops.service import closed_url, run_aiops
+    from tests.app.aiops.service import WEBHOOK_TOKEN, closed_url, run_aiops
 
     tmp = tmp_path_factory.mktemp("alerting-pipeline")
     started = time.monotonic()
@@ -154,7 +154,7 @@ def alerting_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipe
             )
         )
         # The project's alertmanager.yml with only the webhook host:port made the aiops one.
-        am_config = write_config(aiops.base_url, tmp / "alertmanager")
+        am_config = write_config(aiops.base_url, tmp / "alertmanager", WEBHOOK_TOKEN)
         am = stack.enter_context(run_alertmanager(am_config, tmp / "alertmanager"))
         _reload(prom, prom_dir, prometheus_config(metrics_port, prom.port, am.port))
         ready = time.monotonic() - started

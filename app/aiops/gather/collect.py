@@ -58,14 +58,33 @@ async def gather(
     firing = [a for a in incident.alerts.values() if a.status == "firing"] or list(
         incident.alerts.values()
     )
-    expr = next((e for a in firing if (e := prometheus.alert_expr(a.generator_url))), None)
+    prom_label = f"prometheus ({settings.prometheus_url})"
+    # Loki and Tempo start now; the Prometheus queries wait for the rule's expression.
+    loki_task = asyncio.ensure_future(
+        _guard(
+            f"loki ({settings.loki_url})",
+            loki.error_logs(client, settings.loki_url, settings.watched_service, start, end),
+            unavailable,
+        )
+    )
+    tempo_task = asyncio.ensure_future(
+        _guard(
+            f"tempo ({settings.tempo_url})",
+            tempo.notable_traces(client, settings.tempo_url, settings.watched_service, start, end),
+            unavailable,
+        )
+    )
+    expr = await _guard(
+        f"{prom_label} rules",
+        prometheus.rule_expr(client, settings.prometheus_url, incident.alertname, firing[0].labels),
+        unavailable,
+    )
     queries: dict[str, str] = {}
     threshold = None
     if expr:
         queries["alert_expr"], threshold = prometheus.split_threshold(expr)
     queries.update(prometheus.related_queries(incident.common_labels))
 
-    prom_label = f"prometheus ({settings.prometheus_url})"
     prom_tasks = [
         _guard(
             f"{prom_label} query {name}",
@@ -76,16 +95,6 @@ async def gather(
         )
         for name, q in queries.items()
     ]
-    loki_task = _guard(
-        f"loki ({settings.loki_url})",
-        loki.error_logs(client, settings.loki_url, settings.watched_service, start, end),
-        unavailable,
-    )
-    tempo_task = _guard(
-        f"tempo ({settings.tempo_url})",
-        tempo.notable_traces(client, settings.tempo_url, settings.watched_service, start, end),
-        unavailable,
-    )
     results = await asyncio.gather(*prom_tasks, loki_task, tempo_task)
     prom_results = [r for r in results[: len(prom_tasks)] if isinstance(r, QueryResult)]
     loki_result = results[len(prom_tasks)]
@@ -101,14 +110,15 @@ async def gather(
         prometheus=prom_results,
         logs=logs,
         traces=traces,
-        unavailable=_collapse(unavailable, prom_label, len(queries)),
+        unavailable=_collapse(unavailable, prom_label, len(queries) + 1),
     )
 
 
 def _collapse(unavailable: list[str], prom_label: str, n_queries: int) -> list[str]:
-    """One line for Prometheus when every query failed the same way (it is simply down)."""
+    """One line for Prometheus when every call (the rules lookup and each query) failed the
+    same way: it is simply down."""
     prom = [u for u in unavailable if u.startswith(prom_label)]
     reasons = {u.split(": ", 1)[1] for u in prom}
-    if len(prom) == n_queries and len(reasons) == 1:
+    if len(prom) >= n_queries - 1 and len(reasons) == 1:
         return [f"{prom_label}: {reasons.pop()}"] + [u for u in unavailable if u not in prom]
     return unavailable

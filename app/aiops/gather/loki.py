@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from aiops import limits
 from aiops.context import LogEntry
 
 ERROR_LEVELS = "(?i)(error|fatal|critical)"
@@ -54,7 +55,8 @@ def parse_entry(stream: dict[str, str], ts_ns: str, line: str) -> LogEntry:
         message = f"{message}: {detail}"
     return LogEntry(
         time=datetime.fromtimestamp(int(ts_ns) / 1e9, UTC),
-        message=message.strip(),
+        # The message is quoted in the stored summary: a log line can be as long as Loki takes.
+        message=message.strip()[: limits.MAX_EVIDENCE_TEXT],
         level=_first(fields, "detected_level", "severity_text", "level"),
         route=_first(fields, "http_route", "http.route", "route"),
         model=_first(fields, "gen_ai_request_model", "gen_ai.request.model", "model"),

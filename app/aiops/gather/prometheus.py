@@ -7,7 +7,6 @@ import statistics
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -15,12 +14,32 @@ from aiops.context import QueryResult, SeriesStats
 from aiops.gather import catalogue
 
 
-def alert_expr(generator_url: str) -> str | None:
-    """The PromQL behind an alert: Prometheus links it as ?g0.expr=<urlencoded expr>."""
-    if not generator_url:
-        return None
-    values = parse_qs(urlsplit(generator_url).query).get("g0.expr")
-    return values[0] if values else None
+async def rule_expr(
+    client: httpx.AsyncClient, base_url: str, alertname: str, alert_labels: dict[str, str]
+) -> str | None:
+    """The PromQL of the alerting rule named alertname, as Prometheus itself has it loaded.
+
+    Never the payload's generatorURL: anything that can reach the webhook could put any query
+    there. The alert name only selects among Prometheus's own rules (GET /api/v1/rules with
+    rule_name[], Prometheus docs querying/api.md); a name no rule has gives no query at all.
+    """
+    r = await client.get(
+        f"{base_url}/api/v1/rules", params={"type": "alert", "rule_name[]": alertname}
+    )
+    r.raise_for_status()
+    body = r.json()
+    rules = [
+        rule
+        for group in (body.get("data") or {}).get("groups") or []
+        for rule in group.get("rules") or []
+        if rule.get("type") == "alerting" and rule.get("name") == alertname
+    ]
+    # Several rules may share a name (one per severity): take the one whose labels the alert has.
+    for rule in rules:
+        labels = rule.get("labels") or {}
+        if all(alert_labels.get(k) == v for k, v in labels.items()):
+            return str(rule["query"])
+    return str(rules[0]["query"]) if rules else None
 
 
 def split_threshold(expr: str) -> tuple[str, str | None]:

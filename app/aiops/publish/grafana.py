@@ -7,6 +7,7 @@ its timeEnd (PATCH /api/annotations/:id) so the dashboard shows how long it last
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +20,10 @@ from aiops.settings import Settings
 def auth_headers(settings: Settings) -> dict[str, str]:
     if settings.grafana_token:
         return {"Authorization": f"Bearer {settings.grafana_token}"}
+    if settings.grafana_token_file:
+        # Read per publication: the start-up step (aiops.grafana_token) rotates it on restart.
+        token = Path(settings.grafana_token_file).read_text(encoding="utf-8").strip()
+        return {"Authorization": f"Bearer {token}"}
     if settings.grafana_user:
         raw = f"{settings.grafana_user}:{settings.grafana_password}".encode()
         return {"Authorization": "Basic " + base64.b64encode(raw).decode()}

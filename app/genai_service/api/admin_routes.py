@@ -3,13 +3,12 @@ environment defaults) /admin/faults, behind `Authorization: Bearer $ADMIN_TOKEN`
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Depends, Request
 
-from genai_service.api.errors import APIError
+from genai_service.api.admin_auth import check_admin
 from genai_service.api.schemas import ErrorResponse, FaultsBody
 from genai_service.faults import Faults, FaultState
 
@@ -19,31 +18,7 @@ _AUTH_ERRORS = {401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}}
 
 
 def _authorise(request: Request) -> FaultState:
-    token: str | None = request.app.state.settings.admin_token
-    if token is None:
-        raise APIError(
-            403,
-            "The admin API is disabled: set ADMIN_TOKEN in the service's environment to enable it.",
-            reason="admin_disabled",
-            error_type="permission_error",
-        )
-    header = request.headers.get("authorization", "")
-    scheme, _, given = header.partition(" ")
-    if scheme.lower() != "bearer" or not given:
-        raise APIError(
-            401,
-            "Missing admin token: send 'Authorization: Bearer <ADMIN_TOKEN>'.",
-            reason="unauthorized",
-            error_type="authentication_error",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    if not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise APIError(
-            403,
-            "The admin token is not valid.",
-            reason="forbidden",
-            error_type="permission_error",
-        )
+    check_admin(request)
     state: FaultState = request.app.state.faults
     return state
 

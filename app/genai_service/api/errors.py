@@ -19,6 +19,7 @@ from starlette.types import Scope
 
 from genai_service.context import current_caller
 from genai_service.providers.base import ProviderError
+from genai_service.redaction import redact_tokens
 from genai_service.telemetry.instruments import instrument
 
 log = structlog.get_logger()
@@ -67,6 +68,9 @@ class APIError(Exception):
 def error_body(
     message: str, error_type: str, param: str | None = None, code: str | None = None
 ) -> bytes:
+    # Messages quote what the caller sent (a model name, a template, a path); whatever of it
+    # redaction recognises is not echoed back, to the caller's proxies and logs or to ours.
+    message = redact_tokens(message)
     return json.dumps(
         {"error": {"message": message, "type": error_type, "param": param, "code": code}}
     ).encode()
@@ -119,7 +123,7 @@ def reject(scope: Scope, exc: APIError) -> Response:
         status=exc.status,
         reject_reason=exc.reason,
         param=exc.param,
-        detail=exc.message,
+        detail=redact_tokens(exc.message),
     )
     return error_response(
         exc.status,

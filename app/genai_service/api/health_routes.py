@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
+from genai_service.api.admin_auth import check_operator
 from genai_service.api.schemas import ErrorResponse
 from genai_service.crash import settle_invoice
 
@@ -29,7 +30,11 @@ async def readyz(request: Request) -> dict[str, object]:
     }
 
 
-@router.get("/crash", responses={500: {"model": ErrorResponse}})
+@router.get(
+    "/crash",
+    responses={401: {"model": ErrorResponse}, 500: {"model": ErrorResponse}},
+    dependencies=[Depends(check_operator)],
+)
 async def crash() -> dict[str, str]:
     """Raises an unhandled exception several calls deep: a 500 whose traceback is in the logs
     and on the span, never in the response body."""

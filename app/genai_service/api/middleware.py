@@ -8,7 +8,6 @@ UnhandledErrorMiddleware: the last line for exceptions nobody handled.
 from __future__ import annotations
 
 import re
-import uuid
 
 import structlog
 from fastapi import HTTPException
@@ -16,6 +15,7 @@ from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from genai_service.api import request_ids
 from genai_service.api.errors import (
     APIError,
     reject,
@@ -52,18 +52,20 @@ class CallerMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = safe_id(_header(scope, b"x-request-id")) or uuid.uuid4().hex
+        request_id, replaced = request_ids.choose(_header(scope, b"x-request-id"))
         caller = Caller(
             request_id=request_id,
             tenant_id=safe_id(_header(scope, b"x-tenant-id")) or "anonymous",
             user_id=safe_id(_header(scope, b"x-user-id")),
         )
         token = set_caller(caller)
-        rid = request_id.encode()
+        id_headers = [(b"x-request-id", request_id.encode())]
+        if replaced:
+            id_headers.append((request_ids.REPLACED_HEADER, request_ids.REPLACED_VALUE))
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), (b"x-request-id", rid)]
+                message["headers"] = [*message.get("headers", ()), *id_headers]
             await send(message)
 
         try:

@@ -35,7 +35,7 @@ from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter, SpanExportResult
 from opentelemetry.trace import Status
 
-from genai_service.redaction import redact_text, redact_value
+from genai_service.redaction import redact_attribute, redact_text, redact_value
 from genai_service.telemetry.drops import DropCounter
 
 DEFAULT_PROTOCOL = "grpc"  # the Python SDK's default, and the lab's collector port 4317
@@ -169,7 +169,7 @@ def _redacted_attrs(attrs: Any) -> tuple[Any, bool]:
     for key, value in items:
         if key in SAFE_KEYS or not isinstance(value, str | tuple | list):
             continue
-        new = redact_value(value)
+        new = redact_attribute(key, value)
         if new != value:
             if out is None:
                 out = dict(items)

@@ -29,7 +29,7 @@ import structlog
 from opentelemetry import trace
 
 from genai_service.context import current_caller
-from genai_service.redaction import redact_text, redact_value
+from genai_service.redaction import redact_text, redact_tokens, redact_value
 
 # Attributes every LogRecord has; anything else on a record is an event field.
 RESERVED_RECORD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__.keys()) | {
@@ -39,7 +39,8 @@ RESERVED_RECORD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).
 }
 _OTEL_LOGGER_PREFIX = "opentelemetry."
 # Loggers that install their own handlers; their records are routed to the root pipeline.
-_REROUTED_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "gunicorn.error")
+ACCESS_LOGGER = "uvicorn.access"
+_REROUTED_LOGGERS = ("uvicorn", "uvicorn.error", ACCESS_LOGGER, "gunicorn.error")
 
 
 class RedactionFilter(logging.Filter):
@@ -49,7 +50,8 @@ class RedactionFilter(logging.Filter):
         # uvicorn's ANSI-coloured copy of the message: noise in JSON and OTLP alike.
         record.__dict__.pop("color_message", None)
         message = record.getMessage()
-        record.msg = redact_text(message)
+        # An access-log line holds the request's path and query: read token by token.
+        record.msg = (redact_tokens if record.name == ACCESS_LOGGER else redact_text)(message)
         record.args = None
         for key, value in list(record.__dict__.items()):
             if key not in RESERVED_RECORD_ATTRS:

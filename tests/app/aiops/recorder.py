@@ -35,6 +35,8 @@ class Recorder:
     requests: list[Recorded] = field(default_factory=list)
     #: What to answer: status and JSON body, by method.
     responses: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    #: Answers for one method and path (query string ignored); they win over `responses`.
+    routes: dict[tuple[str, str], tuple[int, Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def wait_for(self, n: int, timeout_s: float = 30, path: str | None = None) -> list[Recorded]:
@@ -61,7 +63,10 @@ def recording_server() -> Iterator[Recorder]:
                 recorder.requests.append(
                     Recorded(self.command, self.path, dict(self.headers.items()), body)
                 )
-            status, payload = recorder.responses.get(self.command, (200, {"ok": True}))
+            route = (self.command, self.path.split("?", 1)[0])
+            status, payload = recorder.routes.get(
+                route, recorder.responses.get(self.command, (200, {"ok": True}))
+            )
             data = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -69,7 +74,7 @@ def recording_server() -> Iterator[Recorder]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_POST = do_PATCH = do_PUT = do_GET = _handle
+        do_POST = do_PATCH = do_PUT = do_GET = do_DELETE = _handle
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -13,6 +13,9 @@ import httpx
 from tests.support.processes import RunningProcess, free_port, run_service
 
 CLOSED = "http://127.0.0.1:{port}"
+#: The bearer token run_aiops gives aiops; writes in tests send WEBHOOK_AUTH.
+WEBHOOK_TOKEN = "aiops-test-webhook-token"
+WEBHOOK_AUTH = {"Authorization": f"Bearer {WEBHOOK_TOKEN}"}
 
 
 def closed_url() -> str:
@@ -29,6 +32,7 @@ def run_aiops(incidents_dir: Path, **env: str) -> Iterator[RunningProcess]:
         "TEMPO_URL": closed_url(),
         "AIOPS_BACKEND_TIMEOUT_S": "2",
         "OTEL_SERVICE_NAME": "aiops",
+        "AIOPS_WEBHOOK_TOKEN": WEBHOOK_TOKEN,
         **env,
     }
     with run_service(full, app="aiops.main:create_app", name="aiops") as proc:

@@ -10,7 +10,7 @@ import pytest
 
 from tests.app.aiops.fixtures import load_json
 from tests.app.aiops.recorder import recording_server
-from tests.app.aiops.service import run_aiops, wait_incident
+from tests.app.aiops.service import WEBHOOK_AUTH, run_aiops, wait_incident
 
 pytestmark = pytest.mark.e2e
 
@@ -20,13 +20,13 @@ def test_firing_retry_resolve_and_restart(tmp_path: Path) -> None:
     firing = load_json("alertmanager/crash-firing.json")
     with run_aiops(incidents_dir) as aiops:
         t0 = time.monotonic()
-        r = httpx.post(aiops.base_url + "/alerts", json=firing, timeout=5)
+        r = httpx.post(aiops.base_url + "/alerts", headers=WEBHOOK_AUTH, json=firing, timeout=5)
         # Alertmanager's webhook timeout must never be spent on context gathering.
         assert time.monotonic() - t0 < 1.0
         assert r.status_code == 200 and r.json()["outcome"] == "created"
         inc_id = r.json()["incident_id"]
 
-        retry = httpx.post(aiops.base_url + "/alerts", json=firing, timeout=5)
+        retry = httpx.post(aiops.base_url + "/alerts", headers=WEBHOOK_AUTH, json=firing, timeout=5)
         assert retry.json() == {"outcome": "duplicate", "incident_id": inc_id}
 
         inc = wait_incident(aiops.base_url, inc_id)
@@ -47,7 +47,7 @@ def test_firing_retry_resolve_and_restart(tmp_path: Path) -> None:
         assert "markdown" not in listing[0]
 
         resolved = load_json("alertmanager/crash-resolved.json")
-        r = httpx.post(aiops.base_url + "/alerts", json=resolved, timeout=5)
+        r = httpx.post(aiops.base_url + "/alerts", headers=WEBHOOK_AUTH, json=resolved, timeout=5)
         assert r.json() == {"outcome": "resolved", "incident_id": inc_id}
         done = wait_incident(aiops.base_url, inc_id, status="resolved")
         assert done["resolved_at"] is not None and "**Status:** resolved" in done["markdown"]
@@ -58,7 +58,9 @@ def test_firing_retry_resolve_and_restart(tmp_path: Path) -> None:
     # A restart keeps the incidents, and a late retry of the old firing changes nothing.
     with run_aiops(incidents_dir) as aiops:
         assert [i["id"] for i in httpx.get(aiops.base_url + "/incidents").json()] == [inc_id]
-        again = httpx.post(aiops.base_url + "/alerts", json=resolved, timeout=5).json()
+        again = httpx.post(
+            aiops.base_url + "/alerts", headers=WEBHOOK_AUTH, json=resolved, timeout=5
+        ).json()
         assert again["outcome"] == "ignored"
 
 
@@ -77,7 +79,7 @@ def test_bad_payload_gets_a_4xx_json_answer_and_creates_nothing(
         r = httpx.post(
             aiops.base_url + "/alerts",
             content=body,
-            headers={"Content-Type": "application/json"},
+            headers={**WEBHOOK_AUTH, "Content-Type": "application/json"},
             timeout=5,
         )
         assert r.status_code == status
@@ -97,11 +99,13 @@ def test_publishes_to_grafana_and_slack_and_updates_on_resolve(tmp_path: Path) -
         }
         with run_aiops(tmp_path, **env) as aiops:
             firing = load_json("alertmanager/latency-firing.json")
-            inc_id = httpx.post(aiops.base_url + "/alerts", json=firing).json()["incident_id"]
+            inc_id = httpx.post(
+                aiops.base_url + "/alerts", headers=WEBHOOK_AUTH, json=firing
+            ).json()["incident_id"]
             inc = wait_incident(aiops.base_url, inc_id)
             assert inc["publications"]["grafana_annotation_id"] == "7"
             resolved = load_json("alertmanager/latency-resolved.json")
-            httpx.post(aiops.base_url + "/alerts", json=resolved)
+            httpx.post(aiops.base_url + "/alerts", headers=WEBHOOK_AUTH, json=resolved)
             wait_incident(aiops.base_url, inc_id, status="resolved")
         post, patch = grafana.wait_for(2)
         assert (post.method, post.path, patch.method, patch.path) == (
@@ -122,7 +126,9 @@ def test_grafana_down_does_not_lose_the_incident(tmp_path: Path) -> None:
 
     with run_aiops(tmp_path, GRAFANA_URL=closed_url()) as aiops:
         firing = load_json("alertmanager/crash-firing.json")
-        inc_id = httpx.post(aiops.base_url + "/alerts", json=firing).json()["incident_id"]
+        inc_id = httpx.post(aiops.base_url + "/alerts", headers=WEBHOOK_AUTH, json=firing).json()[
+            "incident_id"
+        ]
         inc = wait_incident(aiops.base_url, inc_id)
         assert "ConnectError" in inc["publications"]["grafana_error"]
         assert (tmp_path / f"{inc_id}.md").exists()
@@ -139,8 +145,10 @@ def test_aiops_exports_its_own_metrics_as_service_aiops(tmp_path: Path) -> None:
     }
     with run_aiops(tmp_path, **env) as aiops:
         firing = load_json("alertmanager/crash-firing.json")
-        inc_id = httpx.post(aiops.base_url + "/alerts", json=firing).json()["incident_id"]
-        httpx.post(aiops.base_url + "/alerts", content=b"{}", timeout=5)
+        inc_id = httpx.post(aiops.base_url + "/alerts", headers=WEBHOOK_AUTH, json=firing).json()[
+            "incident_id"
+        ]
+        httpx.post(aiops.base_url + "/alerts", headers=WEBHOOK_AUTH, content=b"{}", timeout=5)
         wait_incident(aiops.base_url, inc_id)
         text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
     lines = text.splitlines()
@@ -175,7 +183,9 @@ def test_bedrock_configured_but_unreachable_keeps_the_offline_summary(tmp_path: 
     }
     with run_aiops(tmp_path, **env) as aiops:
         firing = load_json("alertmanager/crash-firing.json")
-        inc_id = httpx.post(aiops.base_url + "/alerts", json=firing).json()["incident_id"]
+        inc_id = httpx.post(aiops.base_url + "/alerts", headers=WEBHOOK_AUTH, json=firing).json()[
+            "incident_id"
+        ]
         summary = wait_incident(aiops.base_url, inc_id, timeout_s=60)["summary"]
     assert summary["summariser"] == "offline (bedrock failed)"
     assert summary["unavailable"][-1].startswith("bedrock (anthropic.claude-3-5-haiku")
@@ -190,7 +200,9 @@ def test_concurrent_retries_create_one_incident(tmp_path: Path) -> None:
     with run_aiops(tmp_path) as aiops:
 
         def post(_: int) -> str:
-            r = httpx.post(aiops.base_url + "/alerts", json=firing, timeout=10)
+            r = httpx.post(
+                aiops.base_url + "/alerts", headers=WEBHOOK_AUTH, json=firing, timeout=10
+            )
             return str(r.json()["outcome"])
 
         with ThreadPoolExecutor(8) as pool:

@@ -7,19 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from aiops.gather import catalogue, loki, prometheus, tempo
-from tests.app.aiops.fixtures import am_payload, load_json, prom_scenario
+from tests.app.aiops.fixtures import load_json, prom_scenario
 
 pytestmark = pytest.mark.contract
-
-
-def test_alert_expression_comes_from_the_real_generator_url() -> None:
-    alert = am_payload("crash-firing").alerts[0]
-    assert prometheus.alert_expr(alert.generatorURL) == (
-        "sum by (http_route, exception_type) "
-        "(increase(genai_lab_exceptions_unhandled_total[1m])) > 0"
-    )
-    assert prometheus.alert_expr("") is None
-    assert prometheus.alert_expr("http://prometheus:9090/graph") is None
 
 
 @pytest.mark.parametrize(
