@@ -134,21 +134,23 @@ async def _py_worker(host: str, port: int, path: str, until: float, conns: int) 
     return sum(r[0] for r in results), sum(r[1] for r in results)
 
 
-def _py_process(args: tuple[str, int, str, float, int], queue: mp.Queue) -> None:  # type: ignore[type-arg]
+def _py_process(args: tuple[str, int, str, float, int], queue: mp.Queue[tuple[int, int]]) -> None:
     queue.put(asyncio.run(_py_worker(*args)))
 
 
 def run_python_generator(port: int, seconds: float, cores: list[int]) -> tuple[float, int]:
-    procs, queue = [], mp.Queue()
+    procs: list[mp.Process] = []
+    queue: mp.Queue[tuple[int, int]] = mp.Queue()
     until = time.monotonic() + seconds
     per = max(1, CONNECTIONS // max(1, len(cores)))
-    for core in cores or [None]:
+    slots: list[int | None] = list(cores) or [None]
+    for core in slots:
         p = mp.Process(
             target=_py_process,
             args=(("127.0.0.1", port, "/v1/chat/completions", until, per), queue),
         )
         p.start()
-        if core is not None:
+        if core is not None and p.pid is not None:
             os.sched_setaffinity(p.pid, {core})
         procs.append(p)
     totals = [queue.get(timeout=seconds + 30) for _ in procs]

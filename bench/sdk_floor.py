@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from opentelemetry.util.types import AttributeValue
+
 from tests.support.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +41,7 @@ COUNTER_ADDS_PER_REQUEST = 1  # cost
 LOGS_PER_REQUEST = 1
 ITEMS = 4000  # per measurement; under the queues' size, so nothing is dropped
 
-SERVER_ATTRS = {
+SERVER_ATTRS: dict[str, AttributeValue] = {
     "http.request.method": "POST",
     "http.route": "/v1/chat/completions",
     "url.scheme": "http",
@@ -48,7 +50,7 @@ SERVER_ATTRS = {
     "server.address": "127.0.0.1",
     "http.response.status_code": 200,
 }
-GENAI_ATTRS = {
+GENAI_ATTRS: dict[str, AttributeValue] = {
     "gen_ai.operation.name": "chat",
     "gen_ai.provider.name": "aws.bedrock",
     "gen_ai.request.model": "claude-haiku-4-5",
@@ -159,10 +161,13 @@ def _child(endpoint: str) -> Floor:
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     resource = Resource.create({"service.name": "sdk-floor"})
-    queue = {"max_queue_size": 4 * ITEMS, "max_export_batch_size": 512}
     tracer_provider = TracerProvider(resource=resource)
     tracer_provider.add_span_processor(
-        BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint, insecure=True), **queue)
+        BatchSpanProcessor(
+            OTLPSpanExporter(endpoint=endpoint, insecure=True),
+            max_queue_size=4 * ITEMS,
+            max_export_batch_size=512,
+        )
     )
     reader = PeriodicExportingMetricReader(
         OTLPMetricExporter(endpoint=endpoint, insecure=True), export_interval_millis=10_000
@@ -170,7 +175,11 @@ def _child(endpoint: str) -> Floor:
     meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
     logger_provider = LoggerProvider(resource=resource)
     logger_provider.add_log_record_processor(
-        BatchLogRecordProcessor(OTLPLogExporter(endpoint=endpoint, insecure=True), **queue)
+        BatchLogRecordProcessor(
+            OTLPLogExporter(endpoint=endpoint, insecure=True),
+            max_queue_size=4 * ITEMS,
+            max_export_batch_size=512,
+        )
     )
     tracer = tracer_provider.get_tracer("sdk-floor")
     meter = meter_provider.get_meter("sdk-floor")

@@ -88,7 +88,7 @@ def format_plan(seed: int, steps: Sequence[Step]) -> str:
 
 def run_plan(
     steps: Sequence[Step],
-    apply: Callable[[FaultSet], None],
+    apply: Callable[[FaultSet], object],
     sleep: Callable[[float], None],
     announce: Callable[[str], None] = print,
     time_scale: float = 1.0,

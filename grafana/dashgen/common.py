@@ -39,6 +39,8 @@ GRAFANA = dm.DataSourceRef(type_val="grafana", uid="-- Grafana --")
 RATE = "$__rate_interval"
 
 Panel = cogbuilder.Builder[dm.Panel]
+# Every data source's query builder: each sets its own ref id.
+Query = prometheus.Dataquery | loki.Dataquery | tempo.Dataquery
 
 
 def _ref_ids() -> Iterator[str]:
@@ -62,7 +64,7 @@ def logql(expr: str, legend: str = "", *, max_lines: int | None = None):
     return q
 
 
-def _targets(panel, queries: Iterable[cogbuilder.Builder]):
+def _targets(panel, queries: Iterable[Query]):
     for ref, q in zip(_ref_ids(), queries, strict=False):
         panel = panel.with_target(q.ref_id(ref))
     return panel
@@ -78,7 +80,7 @@ def thresholds(*steps: tuple[float | None, str]) -> dashboard.ThresholdsConfig:
 
 def graph(
     title: str,
-    queries: Iterable[cogbuilder.Builder],
+    queries: Iterable[Query],
     *,
     unit: str = "short",
     description: str = "",
@@ -122,7 +124,7 @@ def _threshold_lines():
 
 def single_stat(
     title: str,
-    queries: Iterable[cogbuilder.Builder],
+    queries: Iterable[Query],
     *,
     unit: str = "short",
     description: str = "",
@@ -150,7 +152,7 @@ def single_stat(
 
 def bars(
     title: str,
-    queries: Iterable[cogbuilder.Builder],
+    queries: Iterable[Query],
     *,
     unit: str = "short",
     description: str = "",
@@ -179,7 +181,7 @@ def bars(
 
 def prom_table(
     title: str,
-    queries: Iterable[cogbuilder.Builder],
+    queries: Iterable[Query],
     *,
     description: str = "",
     unit: str = "short",
@@ -258,7 +260,7 @@ def row(title: str) -> dashboard.Row:
     return dashboard.Row(title)
 
 
-def variables() -> list[dashboard.QueryVariable]:
+def variables() -> list[cogbuilder.Builder[dm.VariableModel]]:
     """environment, service, model, tenant: the same on every dashboard, each narrowing the next."""
 
     def var(name: str, label: str, query: str) -> dashboard.QueryVariable:
@@ -297,7 +299,7 @@ def variables() -> list[dashboard.QueryVariable]:
     ]
 
 
-def annotations() -> list[dashboard.AnnotationQuery]:
+def annotation_queries() -> list[cogbuilder.Builder[dm.AnnotationQuery]]:
     return [
         # Grafana's own annotations: AI-ops writes incident notes here, by dashboard uid.
         dashboard.AnnotationQuery()
@@ -322,7 +324,7 @@ def annotations() -> list[dashboard.AnnotationQuery]:
     ]
 
 
-def links() -> list[dashboard.DashboardLink]:
+def links() -> list[cogbuilder.Builder[dm.DashboardLink]]:
     return [
         dashboard.DashboardLink("GenAI lab")
         .type(dm.DashboardLinkType.DASHBOARDS)
@@ -347,7 +349,7 @@ def new_dashboard(
         .refresh("30s")
         .tooltip(dm.DashboardCursorSync.CROSSHAIR)
         .variables(variables())
-        .annotations(annotations())
+        .annotations(annotation_queries())
         .links(links())
     )
     return d

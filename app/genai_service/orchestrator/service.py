@@ -8,7 +8,7 @@ span comes from the telemetry seam that wraps the provider. No gen_ai attributes
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, replace
 
 from opentelemetry import trace
@@ -124,7 +124,9 @@ class Orchestrator:
         self._count_prompt(request.model, cached=False)
         return ChatOutcome(result, cached=False)
 
-    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[tuple[StreamChunk, bool]]:
+    async def chat_stream(
+        self, request: ChatRequest
+    ) -> AsyncGenerator[tuple[StreamChunk, bool], None]:
         """Chunks with a `cached` flag. A hit replays the stored answer as a single chunk."""
         key, hit = self._lookup(request)
         if hit is not None:
