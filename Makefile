@@ -83,9 +83,10 @@ run: venv ## Run the service natively on 127.0.0.1:8000 (telemetry to OTEL_EXPOR
 	@scripts/run-native.sh $(HOST) $(PORT)
 
 .PHONY: lint
-lint: venv ## ruff check and format check
+lint: venv ## ruff check, format check and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 .PHONY: fmt
 fmt: venv ## Format and fix what ruff can

@@ -11,16 +11,20 @@ from genai_service.api.middleware import (
     CallerMiddleware,
     UnhandledErrorMiddleware,
 )
+from genai_service.background import BackgroundActivity, BackgroundConfig
 from genai_service.faults import FaultInjectingProvider, Faults, FaultState
 from genai_service.guardrails.guard import Guardrails
 from genai_service.orchestrator.cache import TTLCache
 from genai_service.orchestrator.service import Orchestrator
 from genai_service.orchestrator.templates import TemplateRegistry
 from genai_service.pricing import load_pricing
+from genai_service.providers.base import ChatResult
 from genai_service.providers.factory import build_provider
-from genai_service.redaction import redact_text
+from genai_service.providers.instrumented import instrument_provider
 from genai_service.settings import Settings
-from genai_service.telemetry import setup as telemetry_setup
+from lab_telemetry import setup as telemetry_setup
+from lab_telemetry.instruments import instrument
+from lab_telemetry.redaction import redact_text
 
 DESCRIPTION = (
     "OpenAI-compatible GenAI gateway of the GenAI Observability Lab: chat completions "
@@ -41,7 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         telemetry=telemetry_setup.fastapi_telemetry(settings),
     )
-    telemetry_setup.configure(app, settings)
+    telemetry_setup.configure(
+        app, settings, background=BackgroundActivity(BackgroundConfig.from_env())
+    )
+    instrument("genai_lab.budget.daily_usd").set(settings.daily_budget_usd)
 
     fault_state = FaultState(Faults.from_defaults(settings.faults))
     # API keys, limits and budgets, injection scoring (a dependency on the /v1 routes); the
@@ -49,18 +56,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     guard = Guardrails.from_settings(settings, pricing)
     # Faults sit inside the telemetry seam, so injected failures are traced like real ones.
     provider = guard.metered(
-        telemetry_setup.instrument_provider(
+        instrument_provider(
             FaultInjectingProvider(
                 build_provider(settings, pricing),
                 fault_state,
                 timeout_wait_s=settings.sim_timeout_s,
             ),
             pricing,
+            tenant_label=settings.tenant_label,
         )
     )
     # Prompts and answers are redacted before the cache, the provider and any telemetry.
     redact = redact_text
-    cache = (
+    cache: TTLCache[ChatResult] | None = (
         TTLCache(settings.cache_max_entries, settings.cache_ttl_s)
         if settings.cache_enabled
         else None

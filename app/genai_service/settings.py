@@ -63,6 +63,10 @@ class Settings:
     # Which provider answers: "simulated" (offline, default) or "bedrock".
     provider: str = "simulated"
     pricing_path: Path = DEFAULT_PRICING_PATH
+    # The resource's defaults (lab_telemetry.setup.TelemetrySettings); OTEL_SERVICE_NAME and
+    # OTEL_RESOURCE_ATTRIBUTES win, read by the SDK.
+    service_name: str = "genai-service"
+    service_namespace: str = "genai-lab"
     environment: str = "lab"
 
     # Simulated provider. SIM_LATENCY_MS=0 turns every simulated delay off (benchmarks).

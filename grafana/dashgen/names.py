@@ -1,7 +1,7 @@
 """Shared names: datasource uids, dashboard uids, label sets, routes, template variables.
 
 The values follow ../shared/design/architecture.md and the metric catalogue
-(app/genai_service/telemetry/catalogue.yaml).
+(app/lab_telemetry/catalogue.yaml).
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ def test_wheel_carries_both_packages_and_their_data_files(tmp_path: Path) -> Non
         "genai_service/main.py",
         "genai_service/pricing.yaml",
         "genai_service/orchestrator/templates.yaml",
-        "genai_service/telemetry/catalogue.yaml",
+        "lab_telemetry/catalogue.yaml",
         "genai_service/healthcheck.py",
         "aiops/main.py",
     ):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from genai_service.redaction import (
+from lab_telemetry.redaction import (
     KINDS,
     iban_valid,
     luhn_valid,

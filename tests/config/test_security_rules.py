@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from genai_service.telemetry.instruments import catalogue
+from lab_telemetry.instruments import catalogue
 from tests.conftest import real_tool
 
 pytestmark = pytest.mark.config

@@ -12,7 +12,7 @@ import re
 import httpx
 import pytest
 
-from genai_service.telemetry.instruments import catalogue
+from lab_telemetry.instruments import catalogue
 from tests.support.processes import free_port, run_service
 
 pytestmark = pytest.mark.contract

@@ -27,7 +27,7 @@ class Metric:
 
 
 def load() -> dict[str, Metric]:
-    text = resources.files("genai_service.telemetry").joinpath("catalogue.yaml").read_text()
+    text = resources.files("lab_telemetry").joinpath("catalogue.yaml").read_text()
     data: dict[str, Any] = yaml.safe_load(text)
     return {
         m["name"]: Metric(m["name"], m["prometheus"], tuple(m.get("attributes") or ()))

@@ -17,9 +17,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import Scope
 
-from genai_service.context import current_caller
 from genai_service.providers.base import ProviderError
-from genai_service.telemetry.instruments import instrument
+from lab_telemetry.context import current_caller
+from lab_telemetry.instruments import instrument
 
 log = structlog.get_logger()
 

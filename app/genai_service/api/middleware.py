@@ -22,8 +22,8 @@ from genai_service.api.errors import (
     route_template,
     unhandled_body,
 )
-from genai_service.context import Caller, reset_caller, set_caller
-from genai_service.telemetry.instruments import instrument
+from lab_telemetry.context import Caller, reset_caller, set_caller
+from lab_telemetry.instruments import instrument
 
 log = structlog.get_logger()
 

@@ -25,7 +25,6 @@ from fastapi import Request
 from opentelemetry import trace
 
 from genai_service.api.errors import APIError
-from genai_service.context import current_caller, set_caller
 from genai_service.guardrails.auth import ANONYMOUS, KeyStore, Principal, bearer_token
 from genai_service.guardrails.errors import (
     GuardrailRejection,
@@ -51,7 +50,8 @@ from genai_service.providers.base import (
     StreamChunk,
     Usage,
 )
-from genai_service.redaction import redact_text
+from lab_telemetry.context import current_caller, set_caller
+from lab_telemetry.redaction import redact_text
 
 SPAN_PREFIX = "genai_lab.guardrails."
 _SCORED_ROLES = frozenset({"user", "tool"})
@@ -115,7 +115,7 @@ def _texts(body: Any) -> tuple[list[str], list[str]]:
 
 
 def pii_counts(texts: list[str]) -> dict[str, int]:
-    """PII found per type, using the service's one set of detectors (genai_service.redaction)."""
+    """PII found per type, using the service's one set of detectors (lab_telemetry.redaction)."""
     counts: dict[str, int] = {}
     for text in texts:
         already = len(_PLACEHOLDER.findall(text))

@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 
 from opentelemetry import trace
 
-from genai_service.context import current_caller
 from genai_service.orchestrator.cache import TTLCache, cache_key
 from genai_service.orchestrator.templates import TemplateRegistry
 from genai_service.providers.base import (
@@ -25,7 +24,8 @@ from genai_service.providers.base import (
     Provider,
     StreamChunk,
 )
-from genai_service.telemetry.instruments import instrument
+from lab_telemetry.context import current_caller
+from lab_telemetry.instruments import instrument
 
 tracer = trace.get_tracer(__name__)
 

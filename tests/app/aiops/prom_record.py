@@ -51,7 +51,7 @@ def _meter_provider() -> tuple[MeterProvider, Any]:
     from aiops.gather import catalogue
 
     raw = yaml.safe_load(
-        (Path(catalogue.__file__).parents[2] / "genai_service/telemetry/catalogue.yaml").read_text()
+        (Path(catalogue.__file__).parents[2] / "lab_telemetry/catalogue.yaml").read_text()
     )
     views = [
         View(

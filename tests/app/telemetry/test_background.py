@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from genai_service.telemetry.background import (
+from genai_service.background import (
     BackgroundActivity,
     BackgroundConfig,
     SimulatedUsers,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from genai_service.telemetry.instruments import catalogue, instrument
+from lab_telemetry.instruments import catalogue, instrument
 
 pytestmark = pytest.mark.unit
 

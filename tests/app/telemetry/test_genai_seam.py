@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 
-from genai_service.context import Caller, reset_caller, set_caller
+from genai_service.providers import instrumented as genai
 from genai_service.providers.base import (
     ChatRequest,
     ChatResult,
@@ -21,8 +21,8 @@ from genai_service.providers.base import (
     StreamChunk,
     Usage,
 )
-from genai_service.telemetry import genai
-from genai_service.telemetry.instruments import catalogue
+from lab_telemetry.context import Caller, reset_caller, set_caller
+from lab_telemetry.instruments import catalogue
 
 pytestmark = pytest.mark.unit
 

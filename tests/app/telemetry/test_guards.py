@@ -17,8 +17,8 @@ from opentelemetry.sdk.trace.export import (
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Status, StatusCode
 
-from genai_service.telemetry.drops import DropCounter, ExportNoiseFilter, install_sdk_queue_filter
-from genai_service.telemetry.exporters import GuardedMetricExporter, GuardedSpanExporter
+from lab_telemetry.drops import DropCounter, ExportNoiseFilter, install_sdk_queue_filter
+from lab_telemetry.exporters import GuardedMetricExporter, GuardedSpanExporter
 
 pytestmark = pytest.mark.unit
 
@@ -149,7 +149,7 @@ def test_report_says_once_per_interval_what_was_dropped(caplog) -> None:
     drops.add("logs", "queue_full", 2)
     drops.add("traces", "export_failed", 1)
     drops.note_error("Failed to export span batch to localhost:4317")
-    with caplog.at_level(logging.WARNING, logger="genai_service.telemetry"):
+    with caplog.at_level(logging.WARNING, logger="lab_telemetry"):
         assert drops.report() == {("logs", "queue_full"): 7, ("traces", "export_failed"): 1}
         assert drops.report() is None  # nothing new: nothing said
     lines = [r for r in caplog.records if r.getMessage() == "telemetry dropped"]

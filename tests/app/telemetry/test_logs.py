@@ -8,7 +8,7 @@ import pytest
 import structlog
 from opentelemetry import trace
 
-from genai_service.context import Caller, reset_caller, set_caller
+from lab_telemetry.context import Caller, reset_caller, set_caller
 
 pytestmark = pytest.mark.unit
 

@@ -11,8 +11,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
-from genai_service.telemetry.exporters import redact_span
-from genai_service.telemetry.otlp_encoding import SpanEncoder
+from lab_telemetry.exporters import redact_span
+from lab_telemetry.otlp_encoding import SpanEncoder
 
 pytestmark = pytest.mark.unit
 

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from opentelemetry import propagate, trace
 
-from genai_service.telemetry import exporters, setup
-from genai_service.telemetry.instruments import catalogue
+from genai_service.main import create_app
+from genai_service.providers.instrumented import instrument_provider
+from genai_service.settings import Settings as ServiceSettings
+from lab_telemetry import exporters, setup
+from lab_telemetry.instruments import catalogue
 
 pytestmark = pytest.mark.unit
 
 
+@dataclass(frozen=True)
 class Settings:
-    daily_budget_usd = 12.5
-
-    @staticmethod
-    def tenant_label(tenant: str | None) -> str:
-        return tenant or "anonymous"
+    service_name: str = "genai-service"
+    service_namespace: str = "genai-lab"
+    environment: str = "lab"
 
 
 def tiny_app() -> FastAPI:
@@ -88,7 +92,7 @@ def test_histograms_carry_exemplars_linking_to_the_trace(pipeline, quiet) -> Non
 
 
 def test_budget_gauge_is_set_from_settings(pipeline, quiet) -> None:
-    tiny_app()
+    create_app(ServiceSettings(daily_budget_usd=12.5))
     points = pipeline.points("genai_lab.budget.daily_usd")
     assert [p.value for p in points] == [12.5]
 
@@ -113,10 +117,8 @@ def test_service_name_from_settings_for_other_apps(monkeypatch) -> None:
     monkeypatch.delenv("OTEL_SERVICE_NAME", raising=False)
     monkeypatch.delenv("OTEL_RESOURCE_ATTRIBUTES", raising=False)
 
-    class AiopsSettings:
-        service_name = "aiops"
-
-    assert setup.build_resource(AiopsSettings()).attributes["service.name"] == "aiops"
+    aiops = Settings(service_name="aiops")
+    assert setup.build_resource(aiops).attributes["service.name"] == "aiops"
 
 
 def test_propagators_and_id_generator_default_to_w3c_plus_xray(monkeypatch) -> None:
@@ -169,9 +171,9 @@ def test_sdk_disabled_leaves_the_provider_unwrapped(monkeypatch) -> None:
 
     provider = P()
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
-    assert setup.instrument_provider(provider, None) is provider  # type: ignore[arg-type]
+    assert instrument_provider(provider, None) is provider  # type: ignore[arg-type]
     monkeypatch.setenv("OTEL_SDK_DISABLED", "false")
-    assert setup.instrument_provider(provider, None) is not provider  # type: ignore[arg-type]
+    assert instrument_provider(provider, None) is not provider  # type: ignore[arg-type]
 
 
 def test_views_cover_every_catalogued_histogram() -> None:
@@ -193,18 +195,47 @@ def test_libraries_are_instrumented_and_bedrock_genai_comes_only_from_the_seam(p
     assert "sqs" in botocore.extension_registry._extensions
 
 
-@pytest.mark.parametrize(("background", "expected"), [(True, True), (False, False)])
-def test_background_activity_follows_the_configure_switch(
-    monkeypatch, background: bool, expected: bool
-) -> None:
-    # aiops passes background=False: the service's generated logs and simulated users must not
-    # run there, whatever the environment says.
+class RecordingBackground:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def start(self) -> None:
+        self.calls.append("start")
+
+    async def stop(self) -> None:
+        self.calls.append("stop")
+
+
+def test_background_runs_while_the_app_runs(pipeline) -> None:
+    background = RecordingBackground()
+    app = FastAPI()
+    setup.configure(app, Settings(), background=background)
+    with TestClient(app):
+        assert background.calls == ["start"]
+    assert background.calls == ["start", "stop"]
+
+
+def test_aiops_runs_no_background_activity(monkeypatch) -> None:
+    # The service's generated logs and simulated users must not run in aiops, whatever the
+    # environment says.
+    from aiops import telemetry as aiops_telemetry
+    from aiops.settings import Settings as AiopsSettings
+
     monkeypatch.setenv("LOG_GENERATOR_ENABLED", "true")
     monkeypatch.setenv("SIMULATED_USERS_ENABLED", "true")
-    seen = []
-    monkeypatch.setattr(setup, "BackgroundActivity", lambda config: seen.append(config) or config)
-    setup.configure(FastAPI(), Settings(), background=background)
-    assert [(c.log_generator, c.simulated_users) for c in seen] == [(expected, expected)]
+    seen: list[object] = []
+    monkeypatch.setattr(setup, "_wrap_lifespan", lambda app, background: seen.append(background))
+    aiops_telemetry.configure(FastAPI(), AiopsSettings())
+    assert seen == [None]
+
+
+def test_the_service_runs_its_background_activity(monkeypatch) -> None:
+    from genai_service.background import BackgroundActivity
+
+    seen: list[object] = []
+    monkeypatch.setattr(setup, "_wrap_lifespan", lambda app, background: seen.append(background))
+    create_app(ServiceSettings())
+    assert [type(b) for b in seen] == [BackgroundActivity]
 
 
 def test_fastapi_telemetry_is_fastapis_public_config_set_for_the_lab(pipeline, quiet) -> None:

@@ -15,7 +15,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 
-from genai_service.telemetry.instruments import instrument
+from lab_telemetry.instruments import instrument
 
 SIGNALS = ("traces", "metrics", "logs")
 _SDK_QUEUE_LOGGER = "opentelemetry.sdk._shared_internal"
@@ -29,7 +29,7 @@ _EXPORT_LOGGER_PREFIXES = (
     "opentelemetry.sdk._logs._internal.export",
 )
 
-_log = logging.getLogger("genai_service.telemetry")
+_log = logging.getLogger("lab_telemetry")
 
 
 class DropCounter:

@@ -1,11 +1,10 @@
 """OpenTelemetry set-up: the one module that configures traces, metrics and logs.
 
-Three entry points, used by every FastAPI app in the lab (genai-service and aiops):
+Two entry points, used by every FastAPI app in the lab (genai-service and aiops):
 
     FastAPI(..., telemetry=fastapi_telemetry(settings))
                                           FastAPI's own OpenTelemetry support, set for the lab
-    configure(app, settings)              once per app, from the app factory
-    instrument_provider(provider, pricing) wraps a Provider with the GenAI seam (genai.py)
+    configure(app, settings, background=...)  once per app, from the app factory
 
 Everything is driven by the standard OTEL_* variables, read by the SDK where it reads them
 itself and here otherwise:
@@ -43,15 +42,37 @@ import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from genai_service.providers.base import Provider
-from genai_service.telemetry import logs as log_setup
-from genai_service.telemetry.background import BackgroundActivity, BackgroundConfig
-from genai_service.telemetry.drops import DropCounter, ExportNoiseFilter, install_sdk_queue_filter
-from genai_service.telemetry.genai import InstrumentedProvider, Pricing
-from genai_service.telemetry.instruments import catalogue, instrument
+from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
+
+from lab_telemetry import logs as log_setup
+from lab_telemetry.drops import DropCounter, ExportNoiseFilter, install_sdk_queue_filter
+from lab_telemetry.instruments import catalogue
+
+
+class TelemetrySettings(Protocol):
+    """What the set-up reads from a service's settings: the resource's defaults."""
+
+    @property
+    def service_name(self) -> str: ...
+
+    @property
+    def service_namespace(self) -> str: ...
+
+    @property
+    def environment(self) -> str: ...
+
+
+class Background(Protocol):
+    """Work a service runs while its app runs (the genai-service's demo traffic)."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
 
 DEFAULT_SERVICE_NAME = "genai-service"
 SERVICE_NAMESPACE = "genai-lab"
@@ -71,19 +92,11 @@ PROMETHEUS_RESOURCE_LABELS = frozenset(
     {"service.name", "service.namespace", "deployment.environment.name"}
 )
 
-_log = logging.getLogger("genai_service.telemetry")
+_log = logging.getLogger("lab_telemetry")
 
 
 def sdk_disabled() -> bool:
     return os.environ.get("OTEL_SDK_DISABLED", "false").strip().lower() == "true"
-
-
-def _setting(settings: Any, *names: str) -> Any:
-    for name in names:
-        value = getattr(settings, name, None)
-        if value not in (None, ""):
-            return value
-    return None
 
 
 def service_version() -> str:
@@ -93,20 +106,20 @@ def service_version() -> str:
         return "0.0.0"
 
 
-def resource_attributes(settings: Any = None) -> dict[str, Any]:
+def resource_attributes(settings: TelemetrySettings | None = None) -> dict[str, Any]:
     """The lab's resource defaults; OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win."""
     return {
-        "service.name": _setting(settings, "service_name") or DEFAULT_SERVICE_NAME,
-        "service.namespace": _setting(settings, "service_namespace") or SERVICE_NAMESPACE,
-        "service.version": _setting(settings, "service_version") or service_version(),
+        "service.name": (settings and settings.service_name) or DEFAULT_SERVICE_NAME,
+        "service.namespace": (settings and settings.service_namespace) or SERVICE_NAMESPACE,
+        "service.version": service_version(),
         "service.instance.id": str(uuid.uuid4()),
         "deployment.environment.name": os.environ.get("DEPLOYMENT_ENVIRONMENT")
-        or _setting(settings, "environment", "deployment_environment")
+        or (settings and settings.environment)
         or "lab",
     }
 
 
-def build_resource(settings: Any = None) -> Any:
+def build_resource(settings: TelemetrySettings | None = None) -> Any:
     from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 
     env = OTELResourceDetector().detect().attributes
@@ -236,17 +249,15 @@ BATCH_MAX_QUEUE_SIZE = 8192
 BATCH_MAX_EXPORT_SIZE = 1024
 
 
-def _batch_defaults(prefix: str) -> dict[str, int]:
-    """Keyword arguments for a batch processor: ours unless OTEL_{prefix}_* says otherwise."""
-    kwargs = {}
-    if not os.environ.get(f"OTEL_{prefix}_MAX_QUEUE_SIZE"):
-        kwargs["max_queue_size"] = BATCH_MAX_QUEUE_SIZE
+def _batch_sizes(prefix: str) -> tuple[int | None, int | None]:
+    """Queue and batch size of a batch processor: ours, or None where OTEL_{prefix}_* sets one
+    (the SDK then reads the variable itself)."""
+    queue_env = os.environ.get(f"OTEL_{prefix}_MAX_QUEUE_SIZE")
+    queue = None if queue_env else BATCH_MAX_QUEUE_SIZE
+    batch = None
     if not os.environ.get(f"OTEL_{prefix}_MAX_EXPORT_BATCH_SIZE"):
-        queue = kwargs.get("max_queue_size") or int(
-            os.environ.get(f"OTEL_{prefix}_MAX_QUEUE_SIZE", "2048")
-        )
-        kwargs["max_export_batch_size"] = min(BATCH_MAX_EXPORT_SIZE, queue)
-    return kwargs
+        batch = min(BATCH_MAX_EXPORT_SIZE, queue or int(queue_env or "2048"))
+    return queue, batch
 
 
 def _prometheus_reader(resource_filter: Callable[[str], bool]) -> tuple[Any, Any]:
@@ -264,7 +275,7 @@ def _prometheus_reader(resource_filter: Callable[[str], bool]) -> tuple[Any, Any
 
 
 def start_telemetry(
-    settings: Any = None,
+    settings: TelemetrySettings | None = None,
     *,
     span_exporters: Sequence[Any] | None = None,
     metric_readers: Sequence[Any] | None = None,
@@ -293,7 +304,7 @@ def start_telemetry(
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    from genai_service.telemetry import exporters as ex
+    from lab_telemetry import exporters as ex
 
     resource = build_resource(settings)
     set_global_textmap(build_propagator())
@@ -322,21 +333,29 @@ def start_telemetry(
 
     if span_exporters is None:
         span_exporters = [ex.span_exporter(n) for n in ex.exporter_names("traces")]
+    queue_size, batch_size = _batch_sizes("BSP")
     tracer_provider = TracerProvider(resource=resource, id_generator=build_id_generator())
     for exporter in span_exporters:
         tracer_provider.add_span_processor(
-            BatchSpanProcessor(ex.GuardedSpanExporter(exporter, drops), **_batch_defaults("BSP"))
+            BatchSpanProcessor(
+                ex.GuardedSpanExporter(exporter, drops),
+                max_queue_size=queue_size,
+                max_export_batch_size=batch_size,
+            )
         )
     trace.set_tracer_provider(tracer_provider)
 
     if log_exporters is None:
         log_exporters = [ex.log_exporter(n) for n in ex.exporter_names("logs")]
     logger_provider = LoggerProvider(resource=resource)
+    queue_size, batch_size = _batch_sizes("BLRP")
     logger_provider.add_log_record_processor(ex.RedactingLogRecordProcessor())
     for exporter in log_exporters:
         logger_provider.add_log_record_processor(
             BatchLogRecordProcessor(
-                ex.GuardedLogExporter(exporter, drops), **_batch_defaults("BLRP")
+                ex.GuardedLogExporter(exporter, drops),
+                max_queue_size=queue_size,
+                max_export_batch_size=batch_size,
             )
         )
     set_logger_provider(logger_provider)
@@ -388,32 +407,17 @@ def _instrument_libraries(tracer_provider: Any, meter_provider: Any, logger_prov
 # ------------------------------------------------------------------------ process state
 
 _telemetry: Telemetry | None = None
-_tenant_label: Callable[[str | None], str] | None = None
 
 
 def current() -> Telemetry | None:
     return _telemetry
 
 
-def _budget_usd(settings: Any) -> float | None:
-    value = _setting(settings, "daily_budget_usd", "DAILY_BUDGET_USD")
-    if value is None:
-        raw = os.environ.get("DAILY_BUDGET_USD", "")
-        value = raw or None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _pipeline(settings: Any) -> Telemetry:
+def _pipeline(settings: TelemetrySettings | None) -> Telemetry:
     """The process's pipeline, started by the first caller."""
-    global _telemetry, _tenant_label
+    global _telemetry
     if _telemetry is None or _telemetry._shut_down:
         _telemetry = start_telemetry(settings)
-    label = getattr(settings, "tenant_label", None)
-    if callable(label):
-        _tenant_label = label
     return _telemetry
 
 
@@ -425,7 +429,7 @@ def _excluded_urls() -> str:
     return os.environ.get("OTEL_PYTHON_FASTAPI_EXCLUDED_URLS") or HEALTH_URLS
 
 
-def fastapi_telemetry(settings: Any = None) -> dict[str, Any]:
+def fastapi_telemetry(settings: TelemetrySettings | None = None) -> TelemetryConfig:
     """The `telemetry=` argument of FastAPI(...): its own OpenTelemetry support, set for the lab.
 
         app = FastAPI(title=..., telemetry=fastapi_telemetry(settings))
@@ -469,7 +473,9 @@ def fastapi_telemetry(settings: Any = None) -> dict[str, Any]:
     }
 
 
-def configure(app: Any, settings: Any, *, background: bool = True) -> None:
+def configure(
+    app: FastAPI, settings: TelemetrySettings, *, background: Background | None = None
+) -> None:
     """Set up telemetry for this process (once) and for this app (each call).
 
     The app is expected to be built with `telemetry=fastapi_telemetry(settings)`, which
@@ -478,10 +484,6 @@ def configure(app: Any, settings: Any, *, background: bool = True) -> None:
     instrumentation are process-wide and set up by the first call only.
     """
     telemetry = _pipeline(settings)
-    budget = _budget_usd(settings)
-    if budget is not None:
-        instrument("genai_lab.budget.daily_usd").set(budget)
-
     if telemetry.enabled and _contrib_instrumentation():
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
@@ -494,15 +496,10 @@ def configure(app: Any, settings: Any, *, background: bool = True) -> None:
             # than they tell.
             exclude_spans=["receive", "send"],
         )
-    # The service's background activity (generated logs, simulated users) keeps its dashboards
-    # alive; other apps (aiops) pass background=False and flush telemetry on shutdown only.
-    config = BackgroundConfig.from_env()
-    if not background:
-        config = replace(config, log_generator=False, simulated_users=False)
-    _wrap_lifespan(app, BackgroundActivity(config))
+    _wrap_lifespan(app, background)
 
 
-def _wrap_lifespan(app: Any, background: BackgroundActivity) -> None:
+def _wrap_lifespan(app: FastAPI, background: Background | None) -> None:
     """Run background activity while the app runs; flush telemetry when it stops."""
     router = getattr(app, "router", None)
     if router is None or getattr(router, "_telemetry_wrapped", False):
@@ -511,13 +508,15 @@ def _wrap_lifespan(app: Any, background: BackgroundActivity) -> None:
 
     @contextlib.asynccontextmanager
     async def lifespan(app_: Any) -> AsyncIterator[Any]:
-        background.start()
+        if background is not None:
+            background.start()
         try:
             async with inner(app_) as state:
                 _freeze_startup_objects()
                 yield state
         finally:
-            await background.stop()
+            if background is not None:
+                await background.stop()
             telemetry = _telemetry
             if telemetry is not None:
                 _log.info("application stopping, flushing telemetry")
@@ -559,14 +558,3 @@ def shutdown() -> None:
     if _telemetry is not None:
         _telemetry.shutdown()
         _telemetry = None
-
-
-def instrument_provider(provider: Provider, pricing: Pricing | Any) -> Provider:
-    """Wrap a provider with the GenAI telemetry seam (spans, metrics, cost).
-
-    With OTEL_SDK_DISABLED=true the provider is returned as it is, so a benchmark against a
-    disabled SDK measures the service without any telemetry code on the path.
-    """
-    if sdk_disabled():
-        return provider
-    return InstrumentedProvider(provider, pricing, tenant_label=_tenant_label)

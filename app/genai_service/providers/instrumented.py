@@ -30,7 +30,6 @@ from typing import Any, Protocol
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from genai_service.context import current_caller
 from genai_service.providers.base import (
     ChatRequest,
     ChatResult,
@@ -41,8 +40,10 @@ from genai_service.providers.base import (
     StreamChunk,
     Usage,
 )
-from genai_service.redaction import redact_text
-from genai_service.telemetry.instruments import instrument
+from lab_telemetry.context import current_caller
+from lab_telemetry.instruments import instrument
+from lab_telemetry.redaction import redact_text
+from lab_telemetry.setup import sdk_disabled
 
 CAPTURE_CONTENT_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 SCHEMA_URL = "https://opentelemetry.io/schemas/1.41.0"
@@ -423,7 +424,12 @@ def instrument_provider(
     pricing: Pricing | None,
     *,
     tenant_label: Callable[[str | None], str] | None = None,
-) -> InstrumentedProvider:
-    if isinstance(provider, InstrumentedProvider):
+) -> Provider:
+    """Wrap a provider with the GenAI telemetry seam (spans, metrics, cost).
+
+    With OTEL_SDK_DISABLED=true the provider is returned as it is, so a benchmark against a
+    disabled SDK measures the service without any telemetry code on the path.
+    """
+    if sdk_disabled():
         return provider
     return InstrumentedProvider(provider, pricing, tenant_label=tenant_label)

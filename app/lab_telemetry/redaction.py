@@ -2,7 +2,7 @@
 
 Everything that leaves the process goes through here: log fields (a structlog processor and a
 filter on stdlib records), span and log attributes (a redacting exporter wrapper and log record
-processor in genai_service.telemetry), captured prompt text, and the orchestrator's prompt
+processor in lab_telemetry), captured prompt text, and the orchestrator's prompt
 redaction stage. Nothing else in the code base matches PII, so fixing a miss here fixes it
 everywhere.
 

@@ -27,7 +27,7 @@ import structlog
 from opentelemetry import trace
 
 from genai_service.envvars import env_bool, env_float
-from genai_service.telemetry.instruments import instrument
+from lab_telemetry.instruments import instrument
 
 log = structlog.get_logger("genai_service.background")
 tracer = trace.get_tracer(__name__)

@@ -3,7 +3,7 @@
 The guard is the last thing before data leaves the process, which is why it is where two
 guarantees live:
 - redaction: every span's name, attributes, event attributes and status description pass
-  through genai_service.redaction on the batch worker thread, off the request path. Spans are
+  through lab_telemetry.redaction on the batch worker thread, off the request path. Spans are
   immutable once ended (a SpanProcessor cannot edit them), so the guard exports redacted
   copies; a span with nothing to redact is passed through untouched.
 - drop counting: a failed export is counted in genai_lab.telemetry.dropped and never raises
@@ -35,8 +35,8 @@ from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter, SpanExportResult
 from opentelemetry.trace import Status
 
-from genai_service.redaction import redact_text, redact_value
-from genai_service.telemetry.drops import DropCounter
+from lab_telemetry.drops import DropCounter
+from lab_telemetry.redaction import redact_text, redact_value
 
 DEFAULT_PROTOCOL = "grpc"  # the Python SDK's default, and the lab's collector port 4317
 
@@ -89,10 +89,10 @@ def _fast_grpc_span_exporter() -> SpanExporter:
     """
     from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-    from genai_service.telemetry.otlp_encoding import SpanEncoder
+    from lab_telemetry.otlp_encoding import SpanEncoder
 
     exporter = OTLPSpanExporter()
-    exporter._translate_data = SpanEncoder().request  # type: ignore[method-assign]
+    exporter._translate_data = SpanEncoder().request  # type: ignore[method-assign,assignment]
     return exporter
 
 

@@ -22,14 +22,14 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
 from typing import Any, TextIO
 
 import structlog
 from opentelemetry import trace
 
-from genai_service.context import current_caller
-from genai_service.redaction import redact_text, redact_value
+from lab_telemetry.context import current_caller
+from lab_telemetry.redaction import redact_text, redact_value
 
 # Attributes every LogRecord has; anything else on a record is an event field.
 RESERVED_RECORD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__.keys()) | {
@@ -102,7 +102,7 @@ class TelemetryLogHandler(logging.Handler):
         self.sinks = list(sinks)
         self.addFilter(RedactionFilter())
 
-    def handle(self, record: logging.LogRecord) -> bool:  # type: ignore[override]
+    def handle(self, record: logging.LogRecord) -> bool:
         # Overridden so the sinks' own locks are used, not one lock around all of them.
         if not self.filter(record):
             return False
@@ -130,7 +130,9 @@ def stdout_sink(stream: TextIO | None = None) -> logging.Handler:
     return handler
 
 
-def _rename_reserved(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _rename_reserved(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     # stdlib refuses `extra` keys that shadow LogRecord attributes ("name", "args"...).
     for key in [k for k in event_dict if k in RESERVED_RECORD_ATTRS and k != "event"]:
         if key in ("exc_info", "stack_info", "stacklevel"):

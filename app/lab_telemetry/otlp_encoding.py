@@ -166,6 +166,7 @@ class SpanEncoder:
         tuples and wrap attributes in a proxy; this runs for every exported span).
         """
         ctx = span._context
+        assert ctx is not None, "an ended span has a context"
         parts = [
             b"\x0a\x10" + ctx.trace_id.to_bytes(16, "big"),
             b"\x12\x08" + ctx.span_id.to_bytes(8, "big"),
