@@ -30,6 +30,17 @@ class MetricSpec:
     prometheus: str
     buckets: tuple[float, ...] | None = None
 
+    def label(self, attribute: str) -> str:
+        """The Prometheus label of one of this metric's attributes."""
+        if attribute not in self.attributes:
+            raise KeyError(f"{self.name} has no attribute {attribute} in the catalogue")
+        return prom_label(attribute)
+
+
+def prom_label(attribute: str) -> str:
+    """OTel attribute to Prometheus label: dots (and any other non-word character) become _."""
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in attribute)
+
 
 @cache
 def catalogue() -> dict[str, MetricSpec]:

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from aiops.context import QueryResult, SeriesStats
-from aiops.gather import catalogue
+from lab_telemetry.instruments import catalogue
 
 
 def alert_expr(generator_url: str) -> str | None:
@@ -94,7 +94,7 @@ def related_queries(alert_labels: dict[str, str]) -> dict[str, str]:
     Names and labels come from the catalogue; a renamed metric fails here at start-up, not
     silently at 3 a.m.
     """
-    cat = catalogue.load()
+    cat = catalogue()
     sel = selector(alert_labels)
     http = cat["http.server.request.duration"]
     genai = cat["gen_ai.client.operation.duration"]

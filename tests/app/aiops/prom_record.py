@@ -23,7 +23,6 @@ from typing import Any
 import httpx
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, View
 from opentelemetry.sdk.resources import Resource
 from prometheus_client import start_http_server
 
@@ -46,26 +45,15 @@ ALERT_EXPRS = {
 
 
 def _meter_provider() -> tuple[MeterProvider, Any]:
-    import yaml
+    from lab_telemetry.instruments import catalogue
+    from lab_telemetry.setup import metric_views
 
-    from aiops.gather import catalogue
-
-    raw = yaml.safe_load(
-        (Path(catalogue.__file__).parents[2] / "lab_telemetry/catalogue.yaml").read_text()
-    )
-    views = [
-        View(
-            instrument_name=m["name"],
-            aggregation=ExplicitBucketHistogramAggregation(m["buckets"]),
-        )
-        for m in raw["metrics"]
-        if m["instrument"] == "histogram"
-    ]
+    views = metric_views()
     reader = PrometheusMetricReader()
     resource = Resource.create({"service.name": "genai-service", "service.namespace": "genai-lab"})
     provider = MeterProvider(resource=resource, metric_readers=[reader], views=views)
     meter = provider.get_meter("genai_service")
-    units = {m["name"]: m["unit"] for m in raw["metrics"]}
+    units = {name: spec.unit for name, spec in catalogue().items()}
     inst = {
         "http": meter.create_histogram(
             "http.server.request.duration", unit=units["http.server.request.duration"]

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from aiops.gather import catalogue, loki, prometheus, tempo
+from aiops.gather import loki, prometheus, tempo
+from lab_telemetry.instruments import catalogue
 from tests.app.aiops.fixtures import am_payload, load_json, prom_scenario
 
 pytestmark = pytest.mark.contract
@@ -42,7 +43,7 @@ def test_split_threshold(expr: str, query: str | None, threshold: str | None) ->
 
 
 def test_related_queries_use_catalogue_series_and_labels() -> None:
-    cat = catalogue.load()
+    cat = catalogue()
     queries = prometheus.related_queries({"service_name": "genai-service"})
     assert cat["genai_lab.exceptions.unhandled"].prometheus in queries["exceptions"]
     assert "http_route, exception_type" in queries["exceptions"]
