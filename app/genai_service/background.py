@@ -27,6 +27,7 @@ import structlog
 from opentelemetry import trace
 
 from genai_service.envvars import env_bool, env_float
+from genai_service.errors import INJECTABLE_ERRORS
 from lab_telemetry.instruments import instrument
 
 log = structlog.get_logger("genai_service.background")
@@ -65,7 +66,6 @@ _JOBS = (
     ("quota.sync", "tenant quotas synced", "tenant close to daily quota", "quota sync rejected"),
     ("model.health", "model endpoint healthy", "model endpoint degraded", "model endpoint down"),
 )
-_ERROR_TYPES = ("timeout", "unavailable", "throttled", "internal")
 
 
 def emit_one(rng: random.Random, config: BackgroundConfig) -> str:
@@ -76,7 +76,7 @@ def emit_one(rng: random.Random, config: BackgroundConfig) -> str:
         span.set_attribute("genai_lab.background.job", job)
         fields = {"job": job, "duration_ms": round(rng.lognormvariate(3.0, 0.8), 1)}
         if roll < config.error_ratio:
-            error_type = rng.choice(_ERROR_TYPES)
+            error_type = str(rng.choice(INJECTABLE_ERRORS))
             span.set_attribute("error.type", error_type)
             span.set_status(trace.Status(trace.StatusCode.ERROR, error_type))
             log.error(error, **fields, **{"error.type": error_type}, attempt=rng.randint(1, 3))

@@ -12,7 +12,7 @@ from genai_service.api.middleware import (
     UnhandledErrorMiddleware,
 )
 from genai_service.background import BackgroundActivity, BackgroundConfig
-from genai_service.faults import FaultInjectingProvider, Faults, FaultState
+from genai_service.faults import FaultInjectingProvider, FaultState
 from genai_service.guardrails.guard import Guardrails
 from genai_service.orchestrator.cache import TTLCache
 from genai_service.orchestrator.service import Orchestrator
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     instrument("genai_lab.budget.daily_usd").set(settings.daily_budget_usd)
 
-    fault_state = FaultState(Faults.from_defaults(settings.faults))
+    fault_state = FaultState(settings.faults)
     # API keys, limits and budgets, injection scoring (a dependency on the /v1 routes); the
     # metered wrapper charges each call's real usage and cost to the tenant's limits.
     guard = Guardrails.from_settings(settings, pricing)

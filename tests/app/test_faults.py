@@ -7,8 +7,9 @@ import time
 
 import pytest
 
+from genai_service.errors import ProviderError
 from genai_service.faults import FaultInjectingProvider, Faults, FaultState, inflate, injected_error
-from genai_service.providers.base import ChatRequest, Message, ProviderError, Usage
+from genai_service.providers.base import ChatRequest, Message, Usage
 from genai_service.providers.simulated import SimulatedConfig, SimulatedProvider
 
 pytestmark = pytest.mark.unit
@@ -53,6 +54,7 @@ def test_inflation_multiplies_output_tokens_only() -> None:
     [
         {"latency_ms": -1},
         {"error_rate": 1.5},
+        {"error_rate": -0.1},
         {"error_type": "exploded"},
         {"token_inflation": 0.5},
     ],

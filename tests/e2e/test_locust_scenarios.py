@@ -103,7 +103,7 @@ def test_recovery_restores_a_clean_run(
 ) -> None:
     faults.apply(get_scenario("error-storm").faults)
     faults.apply(get_scenario("recovery").faults)
-    assert faults.get() == get_scenario("recovery").faults.to_body()
+    assert faults.get() == get_scenario("recovery").faults.as_dict()
     result = run_locust(service.base_url, tmp_path, users=3, run_s=3)
     total = result.entry("Aggregated")
     assert total.requests >= 30 and total.failures == 0, result.failures

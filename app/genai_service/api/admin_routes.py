@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Depends, Request
 
-from genai_service.api.errors import APIError
 from genai_service.api.schemas import ErrorResponse, FaultsBody
+from genai_service.errors import APIError
 from genai_service.faults import Faults, FaultState
 
 log = structlog.get_logger()

@@ -24,7 +24,7 @@ from typing import Any
 from fastapi import Request
 from opentelemetry import trace
 
-from genai_service.api.errors import APIError
+from genai_service.errors import APIError
 from genai_service.guardrails.auth import ANONYMOUS, KeyStore, Principal, bearer_token
 from genai_service.guardrails.errors import (
     GuardrailRejection,

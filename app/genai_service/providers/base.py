@@ -8,7 +8,7 @@ spans and metrics, so no provider carries instrumentation of its own.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 
@@ -65,24 +65,6 @@ class EmbeddingResult:
     vectors: tuple[tuple[float, ...], ...]
     usage: Usage
     response_model: str
-
-
-@dataclass
-class ProviderError(Exception):
-    """A failure a real provider produces, already mapped to what the API answers.
-
-    error_type is the low-cardinality name used for error.type on spans and metrics
-    (throttled, timeout, unavailable, internal, invalid_request).
-    """
-
-    error_type: str
-    http_status: int
-    message: str
-    retry_after_s: float | None = None
-    details: dict[str, str] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return f"{self.error_type}: {self.message}"
 
 
 @runtime_checkable

@@ -30,13 +30,13 @@ from typing import Any, Protocol
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from genai_service.errors import ProviderError
 from genai_service.providers.base import (
     ChatRequest,
     ChatResult,
     EmbeddingRequest,
     EmbeddingResult,
     Provider,
-    ProviderError,
     StreamChunk,
     Usage,
 )

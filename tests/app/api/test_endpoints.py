@@ -165,9 +165,9 @@ def test_outage_and_token_inflation(client: TestClient, admin: dict[str, str]) -
 
 
 def test_fault_defaults_come_from_the_environment() -> None:
-    from genai_service.settings import FaultDefaults
+    from genai_service.faults import Faults
 
-    settings = make_settings(admin_token="t", faults=FaultDefaults(latency_ms=5, outage=True))
+    settings = make_settings(admin_token="t", faults=Faults(latency_ms=5, outage=True))
     with TestClient(create_app(settings)) as c:
         assert c.post("/v1/chat/completions", json=CHAT).status_code == 503
         h = {"Authorization": "Bearer t"}

@@ -24,8 +24,9 @@ from botocore.awsrequest import AWSResponse
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
+from genai_service.errors import ProviderError
 from genai_service.pricing import load_pricing
-from genai_service.providers.base import ChatRequest, EmbeddingRequest, Message, ProviderError
+from genai_service.providers.base import ChatRequest, EmbeddingRequest, Message
 from genai_service.providers.bedrock import BedrockProvider, converse_messages
 from genai_service.settings import DEFAULT_PRICING_PATH
 

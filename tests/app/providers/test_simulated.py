@@ -8,11 +8,11 @@ import time
 
 import pytest
 
+from genai_service.errors import ProviderError
 from genai_service.providers.base import (
     ChatRequest,
     EmbeddingRequest,
     Message,
-    ProviderError,
     StreamChunk,
 )
 from genai_service.providers.simulated import SimulatedConfig, SimulatedProvider

@@ -58,11 +58,11 @@ def test_each_scenario_reaches_the_service_and_chaos_off_clears_it(
 ) -> None:
     done = cli("chaos", name, url=service.base_url)
     assert done.returncode == 0, done.stderr
-    assert faults_now(service) == SCENARIOS[name].faults.to_body()
+    assert faults_now(service) == SCENARIOS[name].faults.as_dict()
     assert "make chaos-off" in done.stdout
     off = cli("chaos-off", url=service.base_url)
     assert off.returncode == 0, off.stderr
-    assert faults_now(service) == SCENARIOS["recovery"].faults.to_body()
+    assert faults_now(service) == SCENARIOS["recovery"].faults.as_dict()
 
 
 def test_make_chaos_target_drives_the_same_cli(service: RunningProcess) -> None:

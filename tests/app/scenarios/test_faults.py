@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scenarios.faults import FAILURE_SCENARIOS, HEALTHY, SCENARIOS, FaultSet, get_scenario
+from scenarios.faults import FAILURE_SCENARIOS, HEALTHY, SCENARIOS, get_scenario
 
 pytestmark = pytest.mark.unit
 
@@ -25,15 +25,15 @@ def test_the_issue_scenarios_are_all_there() -> None:
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_each_body_has_exactly_the_admin_fields(name: str) -> None:
-    body = SCENARIOS[name].faults.to_body()
+    body = SCENARIOS[name].faults.as_dict()
     assert set(body) == ADMIN_FIELDS
     assert SCENARIOS[name].summary and SCENARIOS[name].expect
 
 
 def test_failures_are_not_healthy_and_recovery_is() -> None:
-    assert get_scenario("recovery").faults.is_healthy
+    assert not get_scenario("recovery").faults.active
     for name in FAILURE_SCENARIOS:
-        assert not SCENARIOS[name].faults.is_healthy, name
+        assert SCENARIOS[name].faults.active, name
 
 
 def test_scenarios_inject_what_their_names_say() -> None:
@@ -46,25 +46,10 @@ def test_scenarios_inject_what_their_names_say() -> None:
 
 
 def test_matches_the_service_defaults() -> None:
-    # DELETE /admin/faults restores the service's FaultDefaults; recovery must mean the same.
-    from genai_service.settings import FaultDefaults
+    # DELETE /admin/faults restores the service's default faults; recovery must mean the same.
+    from genai_service.settings import Settings
 
-    assert HEALTHY.to_body() == FaultDefaults().__dict__
-
-
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"latency_ms": -1},
-        {"error_rate": 1.5},
-        {"error_rate": -0.1},
-        {"error_type": "boom"},
-        {"token_inflation": 0.5},
-    ],
-)
-def test_invalid_fault_sets_are_refused(kwargs: dict[str, object]) -> None:
-    with pytest.raises(ValueError):
-        FaultSet(**kwargs)  # type: ignore[arg-type]
+    assert Settings().faults == HEALTHY
 
 
 def test_unknown_scenario_names_the_known_ones() -> None:

@@ -6,7 +6,8 @@ import itertools
 
 import pytest
 
-from scenarios.faults import FAILURE_SCENARIOS, FaultSet
+from genai_service.faults import Faults
+from scenarios.faults import FAILURE_SCENARIOS
 from scenarios.scheduler import ScheduleSettings, format_plan, plan, run_plan
 
 pytestmark = pytest.mark.unit
@@ -66,17 +67,17 @@ def test_format_plan_lists_every_step_with_its_start() -> None:
 
 def test_run_plan_applies_each_step_in_order_and_always_recovers() -> None:
     steps = plan(9, ScheduleSettings(total_s=600))
-    applied: list[FaultSet] = []
+    applied: list[Faults] = []
     slept: list[float] = []
     run_plan(steps, applied.append, slept.append, announce=lambda _: None, time_scale=0.5)
     assert len(applied) == len(steps) + 1
-    assert applied[-1].is_healthy
+    assert not applied[-1].active
     assert slept == [s.duration_s * 0.5 for s in steps]
 
 
 def test_run_plan_recovers_even_when_interrupted() -> None:
     steps = plan(9, ScheduleSettings(total_s=600))
-    applied: list[FaultSet] = []
+    applied: list[Faults] = []
 
     def sleep(_: float) -> None:
         if len(applied) == 2:  # interrupted during the first failure
@@ -84,5 +85,5 @@ def test_run_plan_recovers_even_when_interrupted() -> None:
 
     with pytest.raises(KeyboardInterrupt):
         run_plan(steps, applied.append, sleep, announce=lambda _: None)
-    assert not applied[1].is_healthy
-    assert applied[-1].is_healthy
+    assert applied[1].active
+    assert not applied[-1].active

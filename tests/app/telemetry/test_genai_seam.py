@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 
+from genai_service.errors import ProviderError
 from genai_service.providers import instrumented as genai
 from genai_service.providers.base import (
     ChatRequest,
@@ -17,7 +18,6 @@ from genai_service.providers.base import (
     EmbeddingRequest,
     EmbeddingResult,
     Message,
-    ProviderError,
     StreamChunk,
     Usage,
 )
