@@ -158,8 +158,8 @@ run-aiops: venv ## Run aiops natively on 127.0.0.1:8001 (reads PROMETHEUS_URL, L
 
 .PHONY: aiops-fixtures
 aiops-fixtures: venv tools ## Re-record the aiops fixtures from the real Alertmanager and Prometheus (about 5 minutes)
-	$(PY) -m tests.app.aiops.am_capture tests/fixtures/aiops/alertmanager
-	$(PY) -m tests.app.aiops.prom_record tests/fixtures/aiops/prometheus/recorded.json
+	$(PY) -m tools.am_capture tests/fixtures/aiops/alertmanager
+	$(PY) -m tools.prom_record tests/fixtures/aiops/prometheus/recorded.json
 
 # ---------------------------------------------------------------- dashboards, rules, alerts as code
 .PHONY: dashboards

@@ -52,7 +52,7 @@ from bench.bench_throughput import (  # noqa: E402
 )
 from bench.sdk_floor import Floor, otlp_sink  # noqa: E402
 from bench.sdk_floor import measure as measure_floor  # noqa: E402
-from tests.support.processes import RunningProcess, free_port, run_process  # noqa: E402
+from tools.processes import RunningProcess, free_port, run_process  # noqa: E402
 
 TARGET = 0.90
 WARMUP_S = 1.0

@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.processes import free_port, run_process  # noqa: E402
+from tools.processes import free_port, run_process  # noqa: E402
 
 DURATION_S = float(os.environ.get("BENCH_DURATION_S", "10"))
 WARMUP_S = 2.0

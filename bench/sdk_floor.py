@@ -31,7 +31,7 @@ from pathlib import Path
 
 from opentelemetry.util.types import AttributeValue
 
-from tests.support.processes import free_port
+from tools.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -117,7 +117,7 @@ def otlp_sink() -> Iterator[str]:
     """A collector stand-in in its own process: acknowledges OTLP/gRPC, decodes nothing."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.otlp_receiver", str(port)],
+        [sys.executable, "-m", "tools.otlp_receiver", str(port)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

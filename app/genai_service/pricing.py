@@ -12,9 +12,15 @@ from typing import Any
 
 import yaml
 
-from genai_service.providers.base import Usage
-
 KINDS = ("chat", "embedding")
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
 
 
 class PricingError(ValueError):

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from lab_telemetry.instruments import catalogue
-from tests.support.processes import free_port, run_service
+from tools.processes import free_port, run_service
 
 pytestmark = pytest.mark.contract
 

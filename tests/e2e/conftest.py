@@ -32,7 +32,7 @@ import pytest
 
 from tests.support.alerting import write_config
 from tests.support.locust_headless import LocustRun, run_locust
-from tests.support.processes import (
+from tools.processes import (
     ROOT,
     RunningProcess,
     free_port,

@@ -20,7 +20,7 @@ import pytest
 
 from tests.app.aiops.service import wait_incident
 from tests.e2e.conftest import Pipeline
-from tests.support.processes import ROOT
+from tools.processes import ROOT
 
 pytestmark = pytest.mark.e2e
 

@@ -20,7 +20,7 @@ import pytest
 from scenarios.clients import FaultsClient
 from scenarios.faults import get_scenario
 from tests.support.locust_headless import LocustRun, run_locust
-from tests.support.processes import RunningProcess, run_service
+from tools.processes import RunningProcess, run_service
 
 pytestmark = pytest.mark.e2e
 

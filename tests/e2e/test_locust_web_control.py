@@ -19,7 +19,7 @@ import pytest
 
 from scenarios.timeline import BASELINE_USERS, OUTAGE_ALERT
 from tests.support.locust_headless import LOCUST, LOCUSTFILE
-from tests.support.processes import RunningProcess, free_port, run_process, run_service
+from tools.processes import RunningProcess, free_port, run_process, run_service
 
 pytestmark = pytest.mark.e2e
 

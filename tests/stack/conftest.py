@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
-from tests.support.processes import free_port
+from tools.processes import free_port
 
 PROJECT = "genai-lab-stacktest"
 # A first run on a laptop pulls about 2 GB of images before this clock starts.

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.processes import RunningProcess, free_port, run_service
+from tools.processes import RunningProcess, free_port, run_service
 
 CLOSED = "http://127.0.0.1:{port}"
 

@@ -10,8 +10,8 @@ import pytest
 
 from aiops.incidents import apply_notification
 from aiops.payload import WebhookPayload
-from tests.app.aiops.am_capture import capture
 from tests.app.aiops.fixtures import load_json
+from tools.am_capture import capture
 
 pytestmark = pytest.mark.e2e
 

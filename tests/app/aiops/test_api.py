@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from tests.app.aiops.fixtures import load_json
-from tests.app.aiops.recorder import recording_server
 from tests.app.aiops.service import run_aiops, wait_incident
+from tools.recorder import recording_server
 
 pytestmark = pytest.mark.e2e
 
@@ -129,7 +129,7 @@ def test_grafana_down_does_not_lose_the_incident(tmp_path: Path) -> None:
 
 
 def test_aiops_exports_its_own_metrics_as_service_aiops(tmp_path: Path) -> None:
-    from tests.support.processes import free_port
+    from tools.processes import free_port
 
     port = free_port()
     env = {

@@ -12,7 +12,7 @@ from aiops.publish import grafana, slack
 from aiops.settings import Settings
 from aiops.summarise import offline
 from tests.app.aiops.fixtures import am_payload, context, incident
-from tests.app.aiops.recorder import recording_server
+from tools.recorder import recording_server
 
 pytestmark = pytest.mark.unit
 

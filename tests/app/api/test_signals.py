@@ -15,7 +15,7 @@ import textwrap
 
 import pytest
 
-from tests.support.processes import ROOT
+from tools.processes import ROOT
 
 pytestmark = pytest.mark.unit
 

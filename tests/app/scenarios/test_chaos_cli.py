@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from scenarios.faults import SCENARIOS
-from tests.support.processes import ROOT, RunningProcess, free_port, run_service
+from tools.processes import ROOT, RunningProcess, free_port, run_service
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ import pytest
 
 from scenarios.scheduler import format_plan, plan
 from scenarios.timeline import Urls, build, render
-from tests.support.processes import ROOT
+from tools.processes import ROOT
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from scenarios.clients import LabUnreachable, Watchers
-from tests.support.processes import free_port, run_alertmanager
+from tools.processes import free_port, run_alertmanager
 
 pytestmark = pytest.mark.contract
 

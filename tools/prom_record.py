@@ -7,7 +7,7 @@ one after the other on a quiet baseline: unhandled RuntimeErrors on /crash, slow
 completions on one model, then a cost spike on an expensive model. The queries aiops makes
 are run for each and the raw JSON answers saved. Refresh with:
 
-    .venv/bin/python -m tests.app.aiops.prom_record tests/fixtures/aiops/prometheus/recorded.json
+    .venv/bin/python -m tools.prom_record tests/fixtures/aiops/prometheus/recorded.json
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from opentelemetry.sdk.resources import Resource
 from prometheus_client import start_http_server
 
 from aiops.gather import prometheus as prom
-from tests.support.processes import free_port, run_prometheus
+from tools.processes import free_port, run_prometheus
 
 CHEAP = "anthropic.claude-3-5-haiku-20241022-v1:0"
 PRICEY = "anthropic.claude-opus-4-1-20250805-v1:0"
@@ -168,7 +168,7 @@ def record(workdir: Path) -> dict[str, Any]:
     out["prometheus_version"] = out["scenarios"]["crash"]["prometheus_version"]
     out["recorded_at"] = datetime.now(UTC).isoformat()
     out["how"] = (
-        "tests/app/aiops/prom_record.py: OTel SDK + OTel Prometheus exporter scraped every 1s "
+        "tools/prom_record.py: OTel SDK + OTel Prometheus exporter scraped every 1s "
         "by real Prometheus (a fresh one per scenario); query_range answers saved verbatim"
     )
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,7 +21,30 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
+TOOLS_BIN = ROOT / ".tools" / "bin"
+
+
+def tools_required() -> bool:
+    return os.environ.get("REQUIRE_TOOLS", "0") == "1"
+
+
+def real_tool(name: str) -> Path:
+    """Path of a real tool fetched by `make tools`; skips (or fails in CI) when it is missing."""
+    candidate = TOOLS_BIN / name
+    if candidate.exists() and os.access(candidate, os.X_OK):
+        return candidate
+    found = shutil.which(name)
+    if found:
+        return Path(found)
+    import pytest
+
+    message = f"{name} is not installed: run `make tools`"
+    if tools_required():
+        pytest.fail(message + " (REQUIRE_TOOLS=1)")
+    pytest.skip(message)
+
+
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -155,8 +179,6 @@ def run_prometheus(
 
     The config is written to workdir/prometheus.yml, so relative rule_files resolve there.
     """
-    from tests.conftest import real_tool
-
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "prometheus.yml"
@@ -178,8 +200,6 @@ def run_prometheus(
 @contextlib.contextmanager
 def run_alertmanager(config_path: Path, workdir: Path) -> Iterator[RunningProcess]:
     """Real Alertmanager (from `make tools`) with the given config, on a free port."""
-    from tests.conftest import real_tool
-
     port = free_port()
     cluster_port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)

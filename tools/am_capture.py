@@ -4,7 +4,7 @@ Runs the real Alertmanager from `make tools` with a webhook receiver pointing at
 server, posts alerts to its /api/v2/alerts as Prometheus would, then ends them, and keeps each
 delivered body. Used by the live recapture test and, to refresh the committed fixtures, as:
 
-    .venv/bin/python -m tests.app.aiops.am_capture tests/fixtures/aiops/alertmanager
+    .venv/bin/python -m tools.am_capture tests/fixtures/aiops/alertmanager
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from urllib.parse import quote
 
 import httpx
 
-from tests.app.aiops.recorder import Recorder, recording_server
-from tests.support.processes import run_alertmanager
+from tools.processes import run_alertmanager
+from tools.recorder import Recorder, recording_server
 
 PROM = "http://prometheus:9090"
 
@@ -167,7 +167,7 @@ def capture(workdir: Path) -> dict[str, dict[str, Any]]:
             captured["_meta"] = {
                 "alertmanager_version": version["versionInfo"]["version"],
                 "captured_at": datetime.now(UTC).isoformat(),
-                "how": "tests/app/aiops/am_capture.py: real Alertmanager, alerts posted to "
+                "how": "tools/am_capture.py: real Alertmanager, alerts posted to "
                 "/api/v2/alerts, webhook deliveries recorded as received",
             }
     return captured

@@ -18,13 +18,15 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from google.protobuf.message import Message
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2, logs_service_pb2_grpc
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2, metrics_service_pb2_grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
-from tests.support.processes import free_port
+from tools.processes import free_port
 
-REQUEST_TYPES = {
+# (request, response) message classes by signal.
+REQUEST_TYPES: dict[str, tuple[type[Message], type[Message]]] = {
     "traces": (
         trace_service_pb2.ExportTraceServiceRequest,
         trace_service_pb2.ExportTraceServiceResponse,
@@ -62,7 +64,7 @@ class Received:
     # ---- views used by the assertions
 
     def resources(self, signal: str) -> list[dict[str, Any]]:
-        out = []
+        out: list[dict[str, Any]] = []
         with self.lock:
             for req in self.requests[signal]:
                 for rs in _resource_groups(signal, req):
@@ -71,7 +73,7 @@ class Received:
 
     def spans(self) -> list[tuple[dict[str, Any], Any]]:
         """(resource attributes, Span) for every span received."""
-        out = []
+        out: list[tuple[dict[str, Any], Any]] = []
         with self.lock:
             for req in self.requests["traces"]:
                 for rs in req.resource_spans:
@@ -191,7 +193,7 @@ def otlp_grpc_receiver() -> Iterator[tuple[str, Received]]:
     received = Received()
 
     def servicer(base: type, signal: str) -> Any:
-        class Servicer(base):  # type: ignore[misc, valid-type]
+        class Servicer(base):
             def Export(self, request: Any, context: Any) -> Any:
                 received.add(signal, request.SerializeToString())
                 return REQUEST_TYPES[signal][1]()
