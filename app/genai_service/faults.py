@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import asdict, dataclass, replace
 
 from genai_service.errors import INJECTABLE_ERRORS, ErrorType, InjectableError, ProviderError
@@ -20,6 +21,7 @@ from genai_service.providers.base import (
     EmbeddingRequest,
     EmbeddingResult,
     Provider,
+    ProviderWrapper,
     StreamChunk,
     Usage,
 )
@@ -84,7 +86,7 @@ class FaultState:
         return self.current
 
 
-class FaultInjectingProvider:
+class FaultInjectingProvider(ProviderWrapper):
     """Wraps any provider; with no active fault it adds one attribute read per call."""
 
     def __init__(
@@ -95,8 +97,7 @@ class FaultInjectingProvider:
         timeout_wait_s: float = 1.0,
         rng: random.Random | None = None,
     ) -> None:
-        self.inner = inner
-        self.name = inner.name
+        super().__init__(inner)
         self.state = state
         self.timeout_wait_s = timeout_wait_s
         self._rng = rng or random.Random()
@@ -120,20 +121,15 @@ class FaultInjectingProvider:
             result = replace(result, usage=inflate(result.usage, faults.token_inflation))
         return result
 
-    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+    async def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
         faults = self.state.current
         if faults.active:
             await self._before_call(faults)
-        stream = self.inner.chat_stream(request)
-        try:
+        async with aclosing(self.inner.chat_stream(request)) as stream:
             async for chunk in stream:
                 if chunk.usage is not None and faults.token_inflation > 1.0:
                     chunk = replace(chunk, usage=inflate(chunk.usage, faults.token_inflation))
                 yield chunk
-        finally:
-            aclose = getattr(stream, "aclose", None)
-            if aclose is not None:
-                await aclose()
 
     async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
         faults = self.state.current

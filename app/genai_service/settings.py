@@ -93,7 +93,8 @@ class Settings:
     max_body_bytes: int = 1_048_576
     max_output_tokens: int = 8192
 
-    # Callers: tenants outside this set are counted as "other", so metrics stay bounded.
+    # Callers: tenants outside this set (and the API keys' tenants) are counted as "other", so
+    # metrics stay bounded (genai_service.tenants).
     known_tenants: tuple[str, ...] = ("acme", "globex", "initech", "anonymous")
     daily_budget_usd: float = 250.0
 
@@ -170,9 +171,3 @@ class Settings:
                 ),
             ),
         )
-
-    def tenant_label(self, tenant_id: str | None) -> str:
-        """The tenant as a metric attribute: a known tenant, else "other" (bounded cardinality)."""
-        if tenant_id and tenant_id in self.known_tenants:
-            return tenant_id
-        return "other"

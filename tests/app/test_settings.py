@@ -59,10 +59,3 @@ def test_environment_overrides() -> None:
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
-
-
-def test_tenant_label_is_bounded() -> None:
-    s = Settings.from_env({"KNOWN_TENANTS": "acme,globex"})
-    assert s.tenant_label("acme") == "acme"
-    assert s.tenant_label("evil-tenant-123") == "other"
-    assert s.tenant_label(None) == "other"

@@ -9,6 +9,7 @@ span comes from the telemetry seam that wraps the provider. No gen_ai attributes
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, replace
 
 from opentelemetry import trace
@@ -135,8 +136,7 @@ class Orchestrator:
             yield StreamChunk(text="", finish_reason=hit.finish_reason, usage=hit.usage), True
             return
         parts: list[str] = []
-        stream = self.provider.chat_stream(request)
-        try:
+        async with aclosing(self.provider.chat_stream(request)) as stream:
             async for chunk in stream:
                 if chunk.text and self._redacting:
                     # Per chunk: a secret split across two chunks can slip through; the
@@ -157,10 +157,6 @@ class Orchestrator:
                     )
                     self._count_prompt(request.model, cached=False)
                 yield chunk, False
-        finally:
-            aclose = getattr(stream, "aclose", None)
-            if aclose is not None:
-                await aclose()
 
     async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
         return await self.provider.embed(request)

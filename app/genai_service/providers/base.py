@@ -7,9 +7,9 @@ spans and metrics, so no provider carries instrumentation of its own.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 # Token counts are what a call is priced by: defined with the prices, part of this interface.
 from genai_service.pricing import Usage as Usage
@@ -69,6 +69,32 @@ class Provider(Protocol):
 
     async def chat(self, request: ChatRequest) -> ChatResult: ...
 
-    def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]: ...
+    def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]: ...
 
     async def embed(self, request: EmbeddingRequest) -> EmbeddingResult: ...
+
+
+class ProviderWrapper:
+    """A Provider around another one (the layers of providers/stack.py).
+
+    Every call passes through unless a subclass overrides it; attributes the wrapper does not
+    have (a provider's extras, such as the fault state) are the inner provider's. A subclass
+    that consumes the inner stream closes it with contextlib.aclosing, so a client that goes
+    away closes every layer down to the provider.
+    """
+
+    def __init__(self, inner: Provider) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.inner, attr)
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        return await self.inner.chat(request)
+
+    def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
+        return self.inner.chat_stream(request)
+
+    async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
+        return await self.inner.embed(request)

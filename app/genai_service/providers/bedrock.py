@@ -13,7 +13,7 @@ import asyncio
 import contextvars
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -186,7 +186,7 @@ class BedrockProvider:
             response_id=f"chatcmpl-{request_id}",
         )
 
-    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+    async def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
         params = self.converse_request(request)
         try:
             response = await self._run(self.client.converse_stream, **params)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any, Protocol
 
 from opentelemetry import trace
@@ -37,9 +37,11 @@ from genai_service.providers.base import (
     EmbeddingRequest,
     EmbeddingResult,
     Provider,
+    ProviderWrapper,
     StreamChunk,
     Usage,
 )
+from genai_service.tenants import TenantLabels
 from lab_telemetry.context import current_caller
 from lab_telemetry.instruments import instrument
 from lab_telemetry.redaction import redact_text
@@ -271,7 +273,7 @@ def _chat_attributes(request: ChatRequest, capture: bool, stream: bool) -> dict[
     return attrs
 
 
-class InstrumentedProvider:
+class InstrumentedProvider(ProviderWrapper):
     """A Provider that records GenAI telemetry around another Provider."""
 
     def __init__(
@@ -282,14 +284,11 @@ class InstrumentedProvider:
         tenant_label: Callable[[str | None], str] | None = None,
         capture_content: bool | None = None,
     ) -> None:
-        self.inner = inner
-        self.name = inner.name
+        super().__init__(inner)
         capture = capture_content_enabled() if capture_content is None else capture_content
-        self._rec = _Recorder(inner.name, pricing, tenant_label or _default_tenant_label, capture)
-
-    def __getattr__(self, attr: str) -> Any:
-        # Provider-specific extras (fault injection, health checks) stay reachable.
-        return getattr(self.inner, attr)
+        # Without the service's tenant rule, only the anonymous caller keeps its name.
+        labels = tenant_label or TenantLabels.of(["anonymous"])
+        self._rec = _Recorder(inner.name, pricing, labels, capture)
 
     async def chat(self, request: ChatRequest) -> ChatResult:
         rec = self._rec
@@ -322,10 +321,10 @@ class InstrumentedProvider:
             )
             return result
 
-    def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+    def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
         return self._stream(request)
 
-    async def _stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+    async def _stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
         rec = self._rec
         span = rec.start(
             "chat", request.model, _chat_attributes(request, rec.capture_content, True)
@@ -412,11 +411,6 @@ class InstrumentedProvider:
                 time.perf_counter() - start,
             )
             return result
-
-
-def _default_tenant_label(tenant_id: str | None) -> str:
-    # Without the service's known-tenant list, only the anonymous caller keeps its name.
-    return tenant_id if tenant_id == "anonymous" else OTHER
 
 
 def instrument_provider(

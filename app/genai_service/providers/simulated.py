@@ -13,7 +13,7 @@ import hashlib
 import math
 import random
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
 
 from genai_service.errors import ErrorType
@@ -170,7 +170,7 @@ class SimulatedProvider:
             response_id=f"chatcmpl-{uuid.uuid4().hex}",
         )
 
-    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+    async def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
         await self._maybe_fail()
         pieces, finish = self.answer(request)
         ttft, pace = self.time_to_first_token_s(), self.per_token_s()

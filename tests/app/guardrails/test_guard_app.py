@@ -160,6 +160,18 @@ def test_the_key_decides_the_tenant_unless_it_is_a_platform_key(make_client, pip
     assert cost and cost[0].value > 0
 
 
+def test_cost_and_security_metrics_label_tenants_alike(make_client, pipeline) -> None:
+    # One rule: the keys' tenants ("lab", and "tiny", which KNOWN_TENANTS does not list) keep
+    # their names on cost metrics as on the guardrails' own.
+    client = make_client(REQUIRE_API_KEY="true")
+    assert client.post(CHAT, json=chat("hi"), headers=bearer(KEY_LAB)).status_code == 200
+    assert client.post(CHAT, json=chat("hi"), headers=bearer(KEY_FREE)).status_code == 200
+    for tenant in ("lab", "tiny"):
+        assert pipeline.points("genai_lab.cost.usd", **{"tenant.id": tenant}), tenant
+        assert pipeline.points("genai_lab.tenant.budget.remaining", **{"tenant.id": tenant})
+    assert not pipeline.points("genai_lab.cost.usd", **{"tenant.id": "other"})
+
+
 # ---------------------------------------------------------------- limits and budgets
 def test_requests_per_minute_crossed_with_retry_after_then_refilled(
     make_client, clocks, pipeline
