@@ -17,7 +17,6 @@ from collections.abc import Callable
 
 from lab_telemetry.instruments import instrument
 
-SIGNALS = ("traces", "metrics", "logs")
 _SDK_QUEUE_LOGGER = "opentelemetry.sdk._shared_internal"
 _SDK_SIGNAL = {"Span": "traces", "Log": "logs"}
 # Loggers whose warnings describe failed exports; each is already counted as a drop.

@@ -273,10 +273,6 @@ def redact_text(text: str) -> str:
     return _redact_scan(text)
 
 
-def contains_pii(text: str) -> bool:
-    return redact_text(text) != text
-
-
 def redact_value(value: Any) -> Any:
     """Redact an attribute-like value: strings, and strings inside sequences and mappings."""
     if isinstance(value, str):
@@ -296,10 +292,3 @@ def redact_mapping(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if values is None:
         return None
     return {k: redact_value(v) for k, v in values.items()}
-
-
-def mapping_needs_redaction(values: Mapping[str, Any] | None) -> bool:
-    """Whether redact_mapping would change anything; lets callers keep the original object."""
-    if not values:
-        return False
-    return any(redact_value(v) != v for v in values.values())

@@ -45,7 +45,6 @@ BY_SERVICE = ", ".join(SERVICE_LABELS)
 CHAT_ROUTE = "/v1/chat/completions"
 EMBEDDINGS_ROUTE = "/v1/embeddings"
 SLO_ROUTES_RE = f"{CHAT_ROUTE}|{EMBEDDINGS_ROUTE}"
-CRASH_ROUTE = "/crash"
 
 # The shared template variables: name -> the label it filters.
 VARIABLES = {

@@ -122,8 +122,6 @@ def _reload(prom: RunningProcess, workdir: Path, config: str) -> None:
 
 @pytest.fixture(scope="session")
 def alerting_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    if not (ROOT / "app" / "aiops" / "main.py").exists():
-        pytest.skip("the AI-ops service (app/aiops/main.py) is not there yet")
     from tests.app.aiops.service import closed_url, run_aiops
 
     tmp = tmp_path_factory.mktemp("alerting-pipeline")
