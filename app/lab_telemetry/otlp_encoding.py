@@ -11,8 +11,8 @@ of telemetry. This module writes the wire format directly:
 - resource and scope are encoded once (by the SDK's own encoder) and reused.
 
 The bytes are those the SDK would produce (fields in number order, proto3 defaults omitted,
-oneof values always written, an empty Status kept), which tests/app/telemetry/test_otlp_encoding.py
-checks against encode_spans. Exporters still receive a protobuf message: the request is parsed
+oneof values always written, an empty Status kept), which
+tests/unit/lab_telemetry/test_otlp_encoding.py checks against encode_spans. Exporters still receive a protobuf message: the request is parsed
 back with the C (upb) parser, which costs a few microseconds per span, so retries, compression
 and the gRPC/HTTP machinery are the SDK's own.
 """

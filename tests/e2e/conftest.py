@@ -122,7 +122,7 @@ def _reload(prom: RunningProcess, workdir: Path, config: str) -> None:
 
 @pytest.fixture(scope="session")
 def alerting_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    from tests.app.aiops.service import closed_url, run_aiops
+    from tests.support.aiops_service import closed_url, run_aiops
 
     tmp = tmp_path_factory.mktemp("alerting-pipeline")
     started = time.monotonic()

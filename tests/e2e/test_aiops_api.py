@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.app.aiops.fixtures import load_json
-from tests.app.aiops.service import run_aiops, wait_incident
+from tests.support.aiops_fixtures import load_json
+from tests.support.aiops_service import run_aiops, wait_incident
 from tools.recorder import recording_server
 
 pytestmark = pytest.mark.e2e
@@ -118,7 +118,7 @@ def test_publishes_to_grafana_and_slack_and_updates_on_resolve(tmp_path: Path) -
 
 
 def test_grafana_down_does_not_lose_the_incident(tmp_path: Path) -> None:
-    from tests.app.aiops.service import closed_url
+    from tests.support.aiops_service import closed_url
 
     with run_aiops(tmp_path, GRAFANA_URL=closed_url()) as aiops:
         firing = load_json("alertmanager/crash-firing.json")
@@ -162,7 +162,7 @@ def test_aiops_exports_its_own_metrics_as_service_aiops(tmp_path: Path) -> None:
 
 
 def test_bedrock_configured_but_unreachable_keeps_the_offline_summary(tmp_path: Path) -> None:
-    from tests.app.aiops.service import closed_url
+    from tests.support.aiops_service import closed_url
 
     env = {
         "BEDROCK_MODEL_ID": "anthropic.claude-3-5-haiku-20241022-v1:0",

@@ -10,7 +10,7 @@ import pytest
 
 from aiops.incidents import apply_notification
 from aiops.payload import WebhookPayload
-from tests.app.aiops.fixtures import load_json
+from tests.support.aiops_fixtures import load_json
 from tools.am_capture import capture
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,7 @@ from aiops.gather import loki, prometheus, tempo
 from aiops.incidents import Incident, apply_notification
 from aiops.payload import WebhookPayload
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "aiops"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "aiops"
 RUNBOOKS = FIXTURES / "runbooks"
 
 

@@ -14,7 +14,7 @@ from botocore.stub import Stubber
 from aiops.incidents import Incident, Summary
 from aiops.summarise import offline
 from aiops.summarise.bedrock import BedrockSummariser, build_request
-from tests.app.aiops.fixtures import context, incident
+from tests.support.aiops_fixtures import context, incident
 
 pytestmark = pytest.mark.contract
 

@@ -13,8 +13,8 @@ import pytest
 
 from aiops.gather.collect import gather
 from aiops.settings import Settings
-from tests.app.aiops.fixtures import incident, load_json
-from tests.app.aiops.service import closed_url
+from tests.support.aiops_fixtures import incident, load_json
+from tests.support.aiops_service import closed_url
 from tools.recorder import recording_server
 
 pytestmark = pytest.mark.contract

@@ -8,7 +8,7 @@ import pytest
 
 from aiops.gather import loki, prometheus, tempo
 from lab_telemetry.instruments import catalogue
-from tests.app.aiops.fixtures import am_payload, load_json, prom_scenario
+from tests.support.aiops_fixtures import am_payload, load_json, prom_scenario
 
 pytestmark = pytest.mark.contract
 

@@ -9,7 +9,7 @@ import pytest
 
 from aiops.incidents import apply_notification, delivery_key
 from aiops.payload import WebhookPayload
-from tests.app.aiops.fixtures import am_payload, load_json
+from tests.support.aiops_fixtures import am_payload, load_json
 
 pytestmark = pytest.mark.unit
 

@@ -7,7 +7,7 @@ import pytest
 
 from aiops.render import markdown
 from aiops.summarise import offline, runbook
-from tests.app.aiops.fixtures import RUNBOOKS, context, incident
+from tests.support.aiops_fixtures import RUNBOOKS, context, incident
 
 pytestmark = pytest.mark.unit
 
@@ -102,7 +102,7 @@ def test_resolved_incident_renders_its_resolution() -> None:
     from datetime import UTC, datetime
 
     from aiops.incidents import apply_notification
-    from tests.app.aiops.fixtures import am_payload
+    from tests.support.aiops_fixtures import am_payload
 
     inc = incident("crash-firing")
     done, _ = apply_notification([inc], am_payload("crash-resolved"), datetime.now(UTC))

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from aiops.payload import WebhookPayload
-from tests.app.aiops.fixtures import FIXTURES, load_json
+from tests.support.aiops_fixtures import FIXTURES, load_json
 
 pytestmark = pytest.mark.contract
 

@@ -11,7 +11,7 @@ from aiops.incidents import apply_notification
 from aiops.publish import grafana, slack
 from aiops.settings import Settings
 from aiops.summarise import offline
-from tests.app.aiops.fixtures import am_payload, context, incident
+from tests.support.aiops_fixtures import am_payload, context, incident
 from tools.recorder import recording_server
 
 pytestmark = pytest.mark.unit

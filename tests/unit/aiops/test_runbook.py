@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from aiops.summarise import runbook
-from tests.app.aiops.fixtures import RUNBOOKS
+from tests.support.aiops_fixtures import RUNBOOKS
 
 pytestmark = pytest.mark.unit
 

@@ -104,7 +104,7 @@ _PIPELINE = _install()
 def pipeline() -> Iterator[Pipeline]:
     if _PIPELINE is None or setup.current() is not _PIPELINE.telemetry:
         pytest.fail(
-            "another telemetry pipeline was installed before tests/app/telemetry/conftest.py "
+            "another telemetry pipeline was installed before tests/unit/lab_telemetry/conftest.py "
             "was collected; in-process telemetry tests need theirs to be the process's first"
         )
     _PIPELINE.clear()

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from genai_service.main import create_app
-from tests.app.api.conftest import make_settings
+from tests.unit.genai_service.api.conftest import make_settings
 
 pytestmark = pytest.mark.unit
 

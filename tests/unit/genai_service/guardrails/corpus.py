@@ -1,6 +1,6 @@
 """The injection corpora and the rates the scorer gets on them.
 
-.venv/bin/python -m tests.app.guardrails.corpus     # prints the rates per split
+.venv/bin/python -m tests.unit.genai_service.guardrails.corpus     # prints the rates per split
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import yaml
 
 from genai_service.guardrails.injection import Action, InjectionScorer
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "guardrails"
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "guardrails"
 
 
 def load(name: str) -> list[dict[str, str]]:

@@ -14,7 +14,7 @@ from genai_service.guardrails.events import (
     GuardrailTelemetry,
     SecurityEvent,
 )
-from tests.app.guardrails.telemetry_support import LocalTelemetry
+from tests.unit.genai_service.guardrails.telemetry_support import LocalTelemetry
 
 pytestmark = pytest.mark.unit
 

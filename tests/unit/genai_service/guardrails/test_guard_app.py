@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from genai_service.guardrails.ratelimit import TenantLimiter
 from genai_service.main import create_app
 from genai_service.settings import Settings
-from tests.app.telemetry.conftest import Pipeline
+from tests.unit.lab_telemetry.conftest import Pipeline
 
 pytestmark = pytest.mark.unit
 

@@ -2,7 +2,7 @@
 
 The corpora (tests/fixtures/guardrails/) have a dev split, used while writing the patterns, and
 a held-out split fixed by a hash of each text, which the patterns were not tuned on; the held-out
-rates are the honest ones. Run `python -m tests.app.guardrails.corpus` to print them.
+rates are the honest ones. Run `python -m tests.unit.genai_service.guardrails.corpus` to print them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from genai_service.guardrails.injection import (
     normalise,
     score_text,
 )
-from tests.app.guardrails.corpus import load, rates
+from tests.unit.genai_service.guardrails.corpus import load, rates
 
 pytestmark = pytest.mark.unit
 
