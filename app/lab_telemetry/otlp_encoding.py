@@ -12,9 +12,10 @@ of telemetry. This module writes the wire format directly:
 
 The bytes are those the SDK would produce (fields in number order, proto3 defaults omitted,
 oneof values always written, an empty Status kept), which
-tests/unit/lab_telemetry/test_otlp_encoding.py checks against encode_spans. Exporters still receive a protobuf message: the request is parsed
-back with the C (upb) parser, which costs a few microseconds per span, so retries, compression
-and the gRPC/HTTP machinery are the SDK's own.
+tests/unit/lab_telemetry/test_otlp_encoding.py checks against encode_spans. Exporters still
+receive a protobuf message: the request is parsed back with the C (upb) parser, which costs a
+few microseconds per span, so retries, compression and the gRPC/HTTP machinery are the SDK's
+own.
 """
 
 from __future__ import annotations
