@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import TypedDict
 
 from opentelemetry.util.types import AttributeValue
 
@@ -40,6 +41,12 @@ HISTOGRAM_RECORDS_PER_REQUEST = 4  # request duration, operation duration, 2 x t
 COUNTER_ADDS_PER_REQUEST = 1  # cost
 LOGS_PER_REQUEST = 1
 ITEMS = 4000  # per measurement; under the queues' size, so nothing is dropped
+
+
+class BatchSizes(TypedDict):
+    max_queue_size: int
+    max_export_batch_size: int
+
 
 SERVER_ATTRS: dict[str, AttributeValue] = {
     "http.request.method": "POST",
@@ -162,25 +169,16 @@ def _child(endpoint: str) -> Floor:
 
     resource = Resource.create({"service.name": "sdk-floor"})
     tracer_provider = TracerProvider(resource=resource)
-    tracer_provider.add_span_processor(
-        BatchSpanProcessor(
-            OTLPSpanExporter(endpoint=endpoint, insecure=True),
-            max_queue_size=4 * ITEMS,
-            max_export_batch_size=512,
-        )
-    )
+    batch = BatchSizes(max_queue_size=4 * ITEMS, max_export_batch_size=512)
+    span_exporter = OTLPSpanExporter(endpoint=endpoint, insecure=True)
+    tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter, **batch))
     reader = PeriodicExportingMetricReader(
         OTLPMetricExporter(endpoint=endpoint, insecure=True), export_interval_millis=10_000
     )
     meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
     logger_provider = LoggerProvider(resource=resource)
-    logger_provider.add_log_record_processor(
-        BatchLogRecordProcessor(
-            OTLPLogExporter(endpoint=endpoint, insecure=True),
-            max_queue_size=4 * ITEMS,
-            max_export_batch_size=512,
-        )
-    )
+    log_exporter = OTLPLogExporter(endpoint=endpoint, insecure=True)
+    logger_provider.add_log_record_processor(BatchLogRecordProcessor(log_exporter, **batch))
     tracer = tracer_provider.get_tracer("sdk-floor")
     meter = meter_provider.get_meter("sdk-floor")
     histogram = meter.create_histogram("gen_ai.client.operation.duration", unit="s")

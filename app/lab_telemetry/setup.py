@@ -43,7 +43,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
@@ -92,6 +92,7 @@ PROMETHEUS_RESOURCE_LABELS = frozenset(
     {"service.name", "service.namespace", "deployment.environment.name"}
 )
 
+P = TypeVar("P")
 _log = logging.getLogger("lab_telemetry")
 
 
@@ -260,6 +261,11 @@ def _batch_sizes(prefix: str) -> tuple[int | None, int | None]:
     return queue, batch
 
 
+def _batched(processor: Callable[..., P], exporter: object, prefix: str) -> P:
+    queue, batch = _batch_sizes(prefix)
+    return processor(exporter, max_queue_size=queue, max_export_batch_size=batch)
+
+
 def _prometheus_reader(resource_filter: Callable[[str], bool]) -> tuple[Any, Any]:
     from opentelemetry.exporter.prometheus import PrometheusMetricReader
     from prometheus_client import CollectorRegistry, start_http_server
@@ -333,30 +339,20 @@ def start_telemetry(
 
     if span_exporters is None:
         span_exporters = [ex.span_exporter(n) for n in ex.exporter_names("traces")]
-    queue_size, batch_size = _batch_sizes("BSP")
     tracer_provider = TracerProvider(resource=resource, id_generator=build_id_generator())
     for exporter in span_exporters:
-        tracer_provider.add_span_processor(
-            BatchSpanProcessor(
-                ex.GuardedSpanExporter(exporter, drops),
-                max_queue_size=queue_size,
-                max_export_batch_size=batch_size,
-            )
-        )
+        guarded = ex.GuardedSpanExporter(exporter, drops)
+        tracer_provider.add_span_processor(_batched(BatchSpanProcessor, guarded, "BSP"))
     trace.set_tracer_provider(tracer_provider)
 
     if log_exporters is None:
         log_exporters = [ex.log_exporter(n) for n in ex.exporter_names("logs")]
     logger_provider = LoggerProvider(resource=resource)
-    queue_size, batch_size = _batch_sizes("BLRP")
     logger_provider.add_log_record_processor(ex.RedactingLogRecordProcessor())
     for exporter in log_exporters:
+        guarded_logs = ex.GuardedLogExporter(exporter, drops)
         logger_provider.add_log_record_processor(
-            BatchLogRecordProcessor(
-                ex.GuardedLogExporter(exporter, drops),
-                max_queue_size=queue_size,
-                max_export_batch_size=batch_size,
-            )
+            _batched(BatchLogRecordProcessor, guarded_logs, "BLRP")
         )
     set_logger_provider(logger_provider)
 

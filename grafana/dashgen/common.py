@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
+from typing import TypeVar
 
 from grafana_foundation_sdk.builders import (
     bargauge,
@@ -39,6 +40,7 @@ GRAFANA = dm.DataSourceRef(type_val="grafana", uid="-- Grafana --")
 RATE = "$__rate_interval"
 
 Panel = cogbuilder.Builder[dm.Panel]
+B = TypeVar("B", timeseries.Panel, stat.Panel, bargauge.Panel, table.Panel)
 # Every data source's query builder: each sets its own ref id.
 Query = prometheus.Dataquery | loki.Dataquery | tempo.Dataquery
 
@@ -78,6 +80,13 @@ def thresholds(*steps: tuple[float | None, str]) -> dashboard.ThresholdsConfig:
     )
 
 
+def _panel(
+    p: B, title: str, description: str, unit: str, w: int, h: int, ds: dm.DataSourceRef = PROM
+) -> B:
+    """What every panel sets: title, description, data source, unit and size."""
+    return p.title(title).description(description).datasource(ds).unit(unit).span(w).height(h)
+
+
 def graph(
     title: str,
     queries: Iterable[Query],
@@ -92,13 +101,7 @@ def graph(
     steps: tuple[tuple[float | None, str], ...] = (),
 ):
     p = (
-        timeseries.Panel()
-        .title(title)
-        .description(description)
-        .datasource(ds)
-        .unit(unit)
-        .span(w)
-        .height(h)
+        _panel(timeseries.Panel(), title, description, unit, w, h, ds)
         .fill_opacity(10)
         .legend(
             VizLegendOptions()
@@ -134,13 +137,7 @@ def single_stat(
     decimals: int | None = None,
 ):
     p = (
-        stat.Panel()
-        .title(title)
-        .description(description)
-        .datasource(PROM)
-        .unit(unit)
-        .span(w)
-        .height(h)
+        _panel(stat.Panel(), title, description, unit, w, h)
         .thresholds(thresholds(*steps))
         .color_mode(cm.BigValueColorMode.BACKGROUND)
         .graph_mode(cm.BigValueGraphMode.AREA)
@@ -162,13 +159,7 @@ def bars(
     max_val: float | None = None,
 ):
     p = (
-        bargauge.Panel()
-        .title(title)
-        .description(description)
-        .datasource(PROM)
-        .unit(unit)
-        .span(w)
-        .height(h)
+        _panel(bargauge.Panel(), title, description, unit, w, h)
         .thresholds(thresholds(*steps))
         .orientation(cm.VizOrientation.HORIZONTAL)
         .display_mode(cm.BarGaugeDisplayMode.GRADIENT)
@@ -188,16 +179,7 @@ def prom_table(
     w: int = 12,
     h: int = 8,
 ):
-    p = (
-        table.Panel()
-        .title(title)
-        .description(description)
-        .datasource(PROM)
-        .unit(unit)
-        .span(w)
-        .height(h)
-    )
-    return _targets(p, queries)
+    return _targets(_panel(table.Panel(), title, description, unit, w, h), queries)
 
 
 def log_panel(title: str, expr: str, *, description: str = "", w: int = 24, h: int = 10):
