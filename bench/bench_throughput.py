@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tools.processes import free_port, run_process  # noqa: E402
+from tools.processes import free_port, run_process, uvicorn_command  # noqa: E402
 
 DURATION_S = float(os.environ.get("BENCH_DURATION_S", "10"))
 WARMUP_S = 2.0
@@ -164,19 +164,7 @@ def measure(variant_env: dict[str, str], use_wrk: bool) -> Result:
     cores = sorted(os.sched_getaffinity(0))
     server_core, load_cores = cores[0], cores[1:] or cores
     port = free_port()
-    uvicorn = str(Path(sys.executable).parent / "uvicorn")
-    cmd = [
-        "taskset",
-        "-c",
-        str(server_core),
-        uvicorn,
-        "genai_service.main:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+    cmd = ["taskset", "-c", str(server_core), *uvicorn_command(port)]
     env = {**BASE_ENV, **variant_env}
     with run_process("genai-service", cmd, port=port, ready_path="/readyz", env=env) as svc:
         url = f"{svc.base_url}/v1/chat/completions"

@@ -146,6 +146,12 @@ SERVICE_TEST_ENV = {
 }
 
 
+def uvicorn_command(port: int, app: str = "genai_service.main:create_app") -> list[str]:
+    """An app factory served by the venv's uvicorn on a loopback port."""
+    uvicorn = str(VENV_BIN / "uvicorn")
+    return [uvicorn, app, "--factory", "--host", "127.0.0.1", "--port", str(port)]
+
+
 @contextlib.contextmanager
 def run_service(
     env: dict[str, str] | None = None,
@@ -156,15 +162,7 @@ def run_service(
 ) -> Iterator[RunningProcess]:
     """The service as a real uvicorn process on a free loopback port."""
     port = free_port()
-    cmd = [
-        str(VENV_BIN / "uvicorn"),
-        app,
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+    cmd = uvicorn_command(port, app)
     with run_process(
         name, cmd, port=port, ready_path=ready_path, env={**SERVICE_TEST_ENV, **(env or {})}
     ) as proc:

@@ -360,16 +360,10 @@ def start_telemetry(
     if log_exporters:
         sinks.append(log_setup.otlp_sink(logger_provider))
     handler = log_setup.install([*sinks], extra_filters=[ExportNoiseFilter(drops)])
-    telemetry = Telemetry(
-        drops=drops,
-        log_handler=handler,
-        tracer_provider=tracer_provider,
-        meter_provider=meter_provider,
-        logger_provider=logger_provider,
-        prometheus_server=prometheus_server,
-    )
+    providers = (tracer_provider, meter_provider, logger_provider)
+    telemetry = Telemetry(drops, handler, *providers, prometheus_server=prometheus_server)
     telemetry._undo.append(install_sdk_queue_filter(drops))
-    _instrument_libraries(tracer_provider, meter_provider, logger_provider)
+    _instrument_libraries(*providers)
     drops.start()
     return telemetry
 
