@@ -146,6 +146,15 @@ SERVICE_TEST_ENV = {
 }
 
 
+def run_cli(
+    cmd: Sequence[str], *, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """A command run to completion from the repository root, its output captured as text."""
+    return subprocess.run(
+        list(cmd), cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
 def uvicorn_command(port: int, app: str = "genai_service.main:create_app") -> list[str]:
     """An app factory served by the venv's uvicorn on a loopback port."""
     uvicorn = str(VENV_BIN / "uvicorn")

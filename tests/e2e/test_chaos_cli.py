@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from scenarios.faults import SCENARIOS
-from tools.processes import ROOT, RunningProcess, free_port, run_service
+from tools.processes import RunningProcess, free_port, run_cli, run_service
 
 pytestmark = pytest.mark.e2e
 
@@ -32,14 +32,7 @@ def cli(*args: str, url: str, token: str = ADMIN_TOKEN) -> subprocess.CompletedP
         "ADMIN_TOKEN": token,
         "LAB_DOTENV": "/nonexistent",
     }
-    return subprocess.run(
-        [sys.executable, "-m", "scenarios", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=30,
-        check=False,
-    )
+    return run_cli([sys.executable, "-m", "scenarios", *args], env=env, timeout=30)
 
 
 def faults_now(service: RunningProcess) -> dict[str, object]:
@@ -69,29 +62,13 @@ def test_make_chaos_target_drives_the_same_cli(service: RunningProcess) -> None:
     env = {**os.environ, "GENAI_SERVICE_URL": service.base_url, "ADMIN_TOKEN": ADMIN_TOKEN}
     # -o: never rebuild the venv from inside a test.
     make = ["make", "--no-print-directory", "-o", ".venv/.synced"]
-    done = subprocess.run(
-        [*make, "chaos", "SCENARIO=token-inflation"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_cli([*make, "chaos", "SCENARIO=token-inflation"], env=env, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (
         faults_now(service)["token_inflation"]
         == SCENARIOS["token-inflation"].faults.token_inflation
     )
-    off = subprocess.run(
-        [*make, "chaos-off"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    off = run_cli([*make, "chaos-off"], env=env, timeout=60)
     assert off.returncode == 0, off.stdout + off.stderr
     assert faults_now(service)["token_inflation"] == 1.0
 

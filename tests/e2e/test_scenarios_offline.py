@@ -12,7 +12,7 @@ import pytest
 
 from scenarios.scheduler import format_plan, plan
 from scenarios.timeline import Urls, build, render
-from tools.processes import ROOT
+from tools.processes import run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -37,14 +37,7 @@ def test_make_demo_dry_run_prints_the_timeline_without_a_lab(tmp_path: Path) -> 
         "GRAFANA_URL": "http://grafana.invalid:3000",
         "LOCUST_URL": "http://127.0.0.1:9",
     }
-    proc = subprocess.run(
-        [sys.executable, "-m", "scenarios", "demo", "--dry-run"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=30,
-        check=False,
-    )
+    proc = run_cli([sys.executable, "-m", "scenarios", "demo", "--dry-run"], env=env, timeout=30)
     assert proc.returncode == 0, proc.stderr
     expected = render(build(Urls("http://grafana.invalid:3000", "http://127.0.0.1:9", "", "")))
     # Same beats and links as the timeline, in order (alertmanager/prometheus default there).
@@ -58,14 +51,8 @@ def test_make_demo_dry_run_prints_the_timeline_without_a_lab(tmp_path: Path) -> 
 def test_make_demo_dry_run_needs_no_docker_and_prints_the_same_timeline() -> None:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
     env.pop("GRAFANA_URL", None)
-    done = subprocess.run(
-        [*MAKE, "demo", "DRY_RUN=1"],
-        cwd=ROOT,
-        env={**env, "LAB_DOTENV": "/nonexistent"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    done = run_cli(
+        [*MAKE, "demo", "DRY_RUN=1"], env={**env, "LAB_DOTENV": "/nonexistent"}, timeout=60
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "docker" not in done.stderr.lower()
@@ -74,13 +61,6 @@ def test_make_demo_dry_run_needs_no_docker_and_prints_the_same_timeline() -> Non
 
 
 def test_make_chaos_seed_dry_run_prints_the_seeded_plan() -> None:
-    done = subprocess.run(
-        [*MAKE, "chaos", "SEED=42", "DRY_RUN=1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_cli([*MAKE, "chaos", "SEED=42", "DRY_RUN=1"], timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip() == format_plan(42, plan(42))
