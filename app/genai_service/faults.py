@@ -10,20 +10,17 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-from collections.abc import AsyncGenerator
-from contextlib import aclosing
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 
 from genai_service.errors import INJECTABLE_ERRORS, ErrorType, InjectableError, ProviderError
 from genai_service.providers.base import (
     ChatRequest,
-    ChatResult,
     EmbeddingRequest,
-    EmbeddingResult,
     Provider,
     ProviderWrapper,
-    StreamChunk,
     Usage,
+    UsageHook,
 )
 
 
@@ -112,27 +109,11 @@ class FaultInjectingProvider(ProviderWrapper):
                 await asyncio.sleep(self.timeout_wait_s)
             raise error
 
-    async def chat(self, request: ChatRequest) -> ChatResult:
+    async def begin(self, request: ChatRequest | EmbeddingRequest) -> UsageHook | None:
         faults = self.state.current
         if faults.active:
             await self._before_call(faults)
-        result = await self.inner.chat(request)
-        if faults.token_inflation > 1.0:
-            result = replace(result, usage=inflate(result.usage, faults.token_inflation))
-        return result
-
-    async def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
-        faults = self.state.current
-        if faults.active:
-            await self._before_call(faults)
-        async with aclosing(self.inner.chat_stream(request)) as stream:
-            async for chunk in stream:
-                if chunk.usage is not None and faults.token_inflation > 1.0:
-                    chunk = replace(chunk, usage=inflate(chunk.usage, faults.token_inflation))
-                yield chunk
-
-    async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
-        faults = self.state.current
-        if faults.active:
-            await self._before_call(faults)
-        return await self.inner.embed(request)
+        factor = faults.token_inflation
+        if factor <= 1.0 or isinstance(request, EmbeddingRequest):
+            return None
+        return partial(inflate, factor=factor)

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncGenerator, Callable
-from contextlib import aclosing
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
@@ -44,13 +43,11 @@ from genai_service.guardrails.ratelimit import LimitReason, TenantLimiter, estim
 from genai_service.guardrails.settings import GuardrailSettings
 from genai_service.providers.base import (
     ChatRequest,
-    ChatResult,
     EmbeddingRequest,
-    EmbeddingResult,
     Provider,
     ProviderWrapper,
-    StreamChunk,
     Usage,
+    UsageHook,
 )
 from genai_service.tenants import TenantLabels
 from lab_telemetry.context import current_caller, set_caller
@@ -304,19 +301,11 @@ class MeteredProvider(ProviderWrapper):
         super().__init__(inner)
         self._guard = guard
 
-    async def chat(self, request: ChatRequest) -> ChatResult:
-        result = await self.inner.chat(request)
-        self._guard.settle(request.model, result.usage)
-        return result
+    async def begin(self, request: ChatRequest | EmbeddingRequest) -> UsageHook:
+        settle = self._guard.settle
 
-    async def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
-        async with aclosing(self.inner.chat_stream(request)) as stream:
-            async for chunk in stream:
-                if chunk.usage is not None:
-                    self._guard.settle(request.model, chunk.usage)
-                yield chunk
+        def charge(usage: Usage) -> Usage:
+            settle(request.model, usage)
+            return usage
 
-    async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
-        result = await self.inner.embed(request)
-        self._guard.settle(request.model, result.usage)
-        return result
+        return charge

@@ -7,9 +7,10 @@ spans and metrics, so no provider carries instrumentation of its own.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
+from dataclasses import dataclass, replace
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 # Token counts are what a call is priced by: defined with the prices, part of this interface.
 from genai_service.pricing import Usage as Usage
@@ -74,13 +75,18 @@ class Provider(Protocol):
     async def embed(self, request: EmbeddingRequest) -> EmbeddingResult: ...
 
 
+UsageHook = Callable[[Usage], Usage]
+
+
 class ProviderWrapper:
     """A Provider around another one (the layers of providers/stack.py).
 
-    Every call passes through unless a subclass overrides it; attributes the wrapper does not
-    have (a provider's extras, such as the fault state) are the inner provider's. A subclass
-    that consumes the inner stream closes it with contextlib.aclosing, so a client that goes
-    away closes every layer down to the provider.
+    Every call passes through. A subclass that acts around calls overrides begin(): it runs
+    before each call and may return a hook that sees (and may replace) the call's final usage,
+    whether the call is plain, streamed or an embedding. Attributes the wrapper does not have
+    (a provider's extras, such as the fault state) are the inner provider's. The inner stream is
+    closed with contextlib.aclosing, so a client that goes away closes every layer down to the
+    provider.
     """
 
     def __init__(self, inner: Provider) -> None:
@@ -90,11 +96,30 @@ class ProviderWrapper:
     def __getattr__(self, attr: str) -> Any:
         return getattr(self.inner, attr)
 
-    async def chat(self, request: ChatRequest) -> ChatResult:
-        return await self.inner.chat(request)
+    async def begin(self, request: ChatRequest | EmbeddingRequest) -> UsageHook | None:
+        return None
 
-    def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
-        return self.inner.chat_stream(request)
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        hook = await self.begin(request)
+        result = await self.inner.chat(request)
+        return result if hook is None else _with_usage(result, hook(result.usage))
+
+    async def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
+        hook = await self.begin(request)
+        async with aclosing(self.inner.chat_stream(request)) as stream:
+            async for chunk in stream:
+                if hook is not None and chunk.usage is not None:
+                    chunk = _with_usage(chunk, hook(chunk.usage))
+                yield chunk
 
     async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
-        return await self.inner.embed(request)
+        hook = await self.begin(request)
+        result = await self.inner.embed(request)
+        return result if hook is None else _with_usage(result, hook(result.usage))
+
+
+R = TypeVar("R", ChatResult, StreamChunk, EmbeddingResult)
+
+
+def _with_usage(result: R, usage: Usage) -> R:
+    return result if usage is result.usage else replace(result, usage=usage)
