@@ -147,11 +147,15 @@ SERVICE_TEST_ENV = {
 
 
 def run_cli(
-    cmd: Sequence[str], *, env: dict[str, str] | None = None, timeout: float = 60
+    cmd: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    cwd: Path | str = ROOT,
 ) -> subprocess.CompletedProcess[str]:
-    """A command run to completion from the repository root, its output captured as text."""
+    """A command run to completion (from the repository root by default), output as text."""
     return subprocess.run(
-        list(cmd), cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        list(cmd), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tools.processes import run_cli
 
 pytestmark = pytest.mark.config
 
@@ -78,13 +79,7 @@ def _run_up(
     shutil.copy(ROOT / "scripts" / "up.sh", work / "scripts" / "up.sh")
     (work / ".env").write_text("BIND_ADDRESS=127.0.0.1\nGRAFANA_PORT=3300\n")
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "UP_TIMEOUT": str(timeout_s)}
-    return subprocess.run(
-        [bash, str(work / "scripts" / "up.sh")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    return run_cli([bash, str(work / "scripts" / "up.sh")], env=env, timeout=60)
 
 
 def test_up_prints_urls_once_every_service_is_ready(tmp_path: Path) -> None:
