@@ -8,8 +8,8 @@ Per request, in order (cheapest and most decisive first):
   4. PII counts by type in the user's messages (an event; the orchestrator redacts the text).
 
 Wiring (create_app): ``guard = Guardrails(settings, cost_usd=..., tenant_label=..., keys=...)``;
-the provider stack (providers/stack.py) puts ``MeteredProvider(..., guard)`` outermost, and the
-OpenAI router runs with ``dependencies=[Depends(guard)]``.
+the provider stack's metering layer (providers/stack.py) calls ``guard.settle`` with each call's
+usage, and the OpenAI router runs with ``dependencies=[Depends(guard)]``.
 """
 
 from __future__ import annotations
@@ -41,14 +41,7 @@ from genai_service.guardrails.events import (
 from genai_service.guardrails.injection import Action, InjectionScorer
 from genai_service.guardrails.ratelimit import LimitReason, TenantLimiter, estimate_tokens
 from genai_service.guardrails.settings import GuardrailSettings
-from genai_service.providers.base import (
-    ChatRequest,
-    EmbeddingRequest,
-    Provider,
-    ProviderWrapper,
-    Usage,
-    UsageHook,
-)
+from genai_service.providers.base import Usage
 from genai_service.tenants import TenantLabels
 from lab_telemetry.context import current_caller, set_caller
 from lab_telemetry.redaction import redact_text
@@ -292,20 +285,3 @@ class Guardrails:
             admission.tier,
             self.limiter.remaining_budget_usd(admission.tenant, admission.tier),
         )
-
-
-class MeteredProvider(ProviderWrapper):
-    """Passes calls through and settles each one's usage with the guardrails."""
-
-    def __init__(self, inner: Provider, guard: Guardrails) -> None:
-        super().__init__(inner)
-        self._guard = guard
-
-    async def begin(self, request: ChatRequest | EmbeddingRequest) -> UsageHook:
-        settle = self._guard.settle
-
-        def charge(usage: Usage) -> Usage:
-            settle(request.model, usage)
-            return usage
-
-        return charge

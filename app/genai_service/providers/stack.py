@@ -1,7 +1,7 @@
 """The provider stack, built in one place, outermost layer first:
 
-    metering        guardrails/guard.py MeteredProvider: charges each call's real tokens and
-                    cost to the tenant's limits and budget
+    metering        MeteredProvider below: charges each call's real tokens and cost to the
+                    tenant's limits and budget (guardrails/guard.py settles)
     instrumentation providers/instrumented.py: GenAI spans and metrics, cost on the span
     faults          faults.py: injected latency, errors, outages and token inflation, inside
                     the instrumentation so an injected failure is traced like a real one
@@ -16,9 +16,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from genai_service.faults import FaultInjectingProvider, FaultState
-from genai_service.guardrails.guard import Guardrails, MeteredProvider
+from genai_service.guardrails.guard import Guardrails
 from genai_service.pricing import PricingTable
-from genai_service.providers.base import Provider
+from genai_service.providers.base import (
+    ChatRequest,
+    EmbeddingRequest,
+    Provider,
+    ProviderWrapper,
+    Usage,
+    UsageHook,
+)
 from genai_service.providers.factory import build_provider
 from genai_service.providers.instrumented import instrument_provider
 from genai_service.settings import Settings
@@ -38,3 +45,20 @@ def provider_stack(
     with_faults = FaultInjectingProvider(model, faults, timeout_wait_s=settings.sim_timeout_s)
     instrumented = instrument_provider(with_faults, pricing, tenant_label=tenant_label)
     return MeteredProvider(instrumented, guard)
+
+
+class MeteredProvider(ProviderWrapper):
+    """Passes calls through and settles each one's usage with the guardrails."""
+
+    def __init__(self, inner: Provider, guard: Guardrails) -> None:
+        super().__init__(inner)
+        self._guard = guard
+
+    async def begin(self, request: ChatRequest | EmbeddingRequest) -> UsageHook:
+        settle = self._guard.settle
+
+        def charge(usage: Usage) -> Usage:
+            settle(request.model, usage)
+            return usage
+
+        return charge
