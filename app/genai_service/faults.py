@@ -15,7 +15,7 @@ from functools import partial
 
 from genai_service.errors import INJECTABLE_ERRORS, ErrorType, InjectableError, ProviderError
 from genai_service.providers.base import (
-    ChatRequest,
+    AnyRequest,
     EmbeddingRequest,
     Provider,
     ProviderWrapper,
@@ -109,7 +109,7 @@ class FaultInjectingProvider(ProviderWrapper):
                 await asyncio.sleep(self.timeout_wait_s)
             raise error
 
-    async def begin(self, request: ChatRequest | EmbeddingRequest) -> UsageHook | None:
+    async def begin(self, request: AnyRequest) -> UsageHook | None:
         faults = self.state.current
         if faults.active:
             await self._before_call(faults)

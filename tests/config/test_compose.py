@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from tests.config.lab import (
+    ARCHITECTURE_PORTS,
     AWS_OVERLAY,
     AWS_TEST_ENV,
     COMPOSE_FILE,
@@ -38,21 +39,6 @@ NO_HEALTHCHECK = {
 }
 # Services built from app/Dockerfile rather than pulled.
 BUILT = {"genai-service", "aiops"}
-# Host ports from shared/design/architecture.md, as published by default.
-ARCHITECTURE_PORTS = {
-    "genai-service": {8000},
-    "aiops": {8001},
-    "adot": {4317, 4318, 13133},
-    "prometheus": {9090},
-    "alertmanager": {9093},
-    "loki": {3100},
-    "tempo": {3200},
-    "minio": {9000, 9001},
-    "xray-daemon": set(),
-    "grafana": {3000},
-    "locust": {8089},
-    "minio-init": set(),
-}
 # Go programs: their GOMEMLIMIT must sit under the container limit.
 GO_SERVICES = {
     "adot",

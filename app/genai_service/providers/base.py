@@ -75,6 +75,7 @@ class Provider(Protocol):
     async def embed(self, request: EmbeddingRequest) -> EmbeddingResult: ...
 
 
+AnyRequest = ChatRequest | EmbeddingRequest
 UsageHook = Callable[[Usage], Usage]
 
 
@@ -96,7 +97,7 @@ class ProviderWrapper:
     def __getattr__(self, attr: str) -> Any:
         return getattr(self.inner, attr)
 
-    async def begin(self, request: ChatRequest | EmbeddingRequest) -> UsageHook | None:
+    async def begin(self, request: AnyRequest) -> UsageHook | None:
         return None
 
     async def chat(self, request: ChatRequest) -> ChatResult:

@@ -18,14 +18,7 @@ from collections.abc import Callable
 from genai_service.faults import FaultInjectingProvider, FaultState
 from genai_service.guardrails.guard import Guardrails
 from genai_service.pricing import PricingTable
-from genai_service.providers.base import (
-    ChatRequest,
-    EmbeddingRequest,
-    Provider,
-    ProviderWrapper,
-    Usage,
-    UsageHook,
-)
+from genai_service.providers.base import AnyRequest, Provider, ProviderWrapper, Usage, UsageHook
 from genai_service.providers.factory import build_provider
 from genai_service.providers.instrumented import instrument_provider
 from genai_service.settings import Settings
@@ -54,7 +47,7 @@ class MeteredProvider(ProviderWrapper):
         super().__init__(inner)
         self._guard = guard
 
-    async def begin(self, request: ChatRequest | EmbeddingRequest) -> UsageHook:
+    async def begin(self, request: AnyRequest) -> UsageHook:
         settle = self._guard.settle
 
         def charge(usage: Usage) -> Usage:
