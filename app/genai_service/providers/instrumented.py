@@ -195,10 +195,10 @@ class _Recorder:
         request_model: str,
         response_model: str,
         usage: Usage | None,
-        elapsed_s: float,
+        started: float,
     ) -> None:
         attrs = self.metric_attrs(operation, request_model, response_model)
-        self.duration.record(elapsed_s, attrs)
+        self.duration.record(time.perf_counter() - started, attrs)
         if usage is None:
             return
         # One set_attributes call: the span takes its lock once, not once per attribute.
@@ -240,14 +240,14 @@ class _Recorder:
         operation: str,
         request_model: str,
         exc: BaseException,
-        elapsed_s: float,
+        started: float,
     ) -> None:
         error_type = _error_type(exc)
         span.set_attribute(ERROR_TYPE, error_type)
         span.record_exception(exc)
         span.set_status(Status(StatusCode.ERROR, error_type))
         attrs = self.metric_attrs(operation, request_model, None)
-        self.duration.record(elapsed_s, {**attrs, ERROR_TYPE: error_type})
+        self.duration.record(time.perf_counter() - started, {**attrs, ERROR_TYPE: error_type})
         self.errors.add(
             1,
             {
@@ -300,7 +300,7 @@ class InstrumentedProvider(ProviderWrapper):
             try:
                 result = await self.inner.chat(request)
             except BaseException as exc:
-                rec.fail(span, "chat", request.model, exc, time.perf_counter() - start)
+                rec.fail(span, "chat", request.model, exc, start)
                 raise
             span.set_attributes(
                 {
@@ -311,14 +311,7 @@ class InstrumentedProvider(ProviderWrapper):
             )
             if rec.capture_content:
                 span.set_attribute(OUTPUT_MESSAGES, _output_json(result.text, result.finish_reason))
-            rec.succeed(
-                span,
-                "chat",
-                request.model,
-                result.response_model,
-                result.usage,
-                time.perf_counter() - start,
-            )
+            rec.succeed(span, "chat", request.model, result.response_model, result.usage, start)
             return result
 
     def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
@@ -369,7 +362,7 @@ class InstrumentedProvider(ProviderWrapper):
                 await aclose()
             raise
         except BaseException as exc:
-            rec.fail(span, "chat", request.model, exc, time.perf_counter() - start)
+            rec.fail(span, "chat", request.model, exc, start)
             span.end()
             raise
         else:
@@ -381,9 +374,7 @@ class InstrumentedProvider(ProviderWrapper):
                 span.set_attribute(
                     OUTPUT_MESSAGES, _output_json("".join(text_parts), finish_reason)
                 )
-            rec.succeed(
-                span, "chat", request.model, response_model, usage, time.perf_counter() - start
-            )
+            rec.succeed(span, "chat", request.model, response_model, usage, start)
             span.end()
 
     async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
@@ -397,19 +388,13 @@ class InstrumentedProvider(ProviderWrapper):
             try:
                 result = await self.inner.embed(request)
             except BaseException as exc:
-                rec.fail(span, "embeddings", request.model, exc, time.perf_counter() - start)
+                rec.fail(span, "embeddings", request.model, exc, start)
                 raise
             span.set_attribute(RESPONSE_MODEL, result.response_model)
             if result.vectors and request.dimensions is None:
                 span.set_attribute(EMBEDDINGS_DIMENSION, len(result.vectors[0]))
-            rec.succeed(
-                span,
-                "embeddings",
-                request.model,
-                result.response_model,
-                result.usage,
-                time.perf_counter() - start,
-            )
+            response_model = result.response_model
+            rec.succeed(span, "embeddings", request.model, response_model, result.usage, start)
             return result
 
 
