@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from genai_service.guardrails.ratelimit import TenantLimiter
 from genai_service.main import create_app
 from genai_service.settings import Settings
+from tests.unit.genai_service.guardrails.clocks import Clocks
 from tests.unit.lab_telemetry.conftest import Pipeline
 
 pytestmark = pytest.mark.unit
@@ -39,19 +40,9 @@ def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-class Clocks:
-    def __init__(self) -> None:
-        self.mono = 0.0
-        self.wall = datetime(2026, 11, 22, 23, 0, 0, tzinfo=UTC)
-
-    def advance(self, seconds: float) -> None:
-        self.mono += seconds
-        self.wall += timedelta(seconds=seconds)
-
-
 @pytest.fixture
 def clocks() -> Clocks:
-    return Clocks()
+    return Clocks(0.0, datetime(2026, 11, 22, 23, 0, 0, tzinfo=UTC))
 
 
 @pytest.fixture

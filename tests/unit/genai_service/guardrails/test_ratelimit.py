@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -15,18 +15,9 @@ from genai_service.guardrails.ratelimit import (
     seconds_to_utc_midnight,
 )
 from genai_service.guardrails.settings import TierLimits
+from tests.unit.genai_service.guardrails.clocks import Clocks
 
 pytestmark = pytest.mark.unit
-
-
-class Clocks:
-    def __init__(self) -> None:
-        self.mono = 1000.0
-        self.wall = datetime(2026, 11, 22, 23, 59, 0, tzinfo=UTC)
-
-    def advance(self, seconds: float) -> None:
-        self.mono += seconds
-        self.wall += timedelta(seconds=seconds)
 
 
 def limiter(clocks: Clocks, rpm: int = 3, tpm: int = 600, budget: float = 1.0) -> TenantLimiter:

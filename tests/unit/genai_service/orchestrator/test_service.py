@@ -3,45 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
 from genai_service.orchestrator.cache import TTLCache
 from genai_service.orchestrator.service import Orchestrator
 from genai_service.orchestrator.templates import TemplateRegistry
-from genai_service.providers.base import (
-    ChatRequest,
-    ChatResult,
-    EmbeddingRequest,
-    EmbeddingResult,
-    Message,
-    StreamChunk,
-)
+from genai_service.providers.base import AnyRequest, ChatRequest, Message, ProviderWrapper
 from genai_service.providers.simulated import SimulatedConfig, SimulatedProvider
 
 pytestmark = pytest.mark.unit
 
 
-class Recording:
+class Recording(ProviderWrapper):
     """The real simulator, remembering what it was asked (to see what reached the model)."""
 
     def __init__(self) -> None:
-        self.inner = SimulatedProvider(SimulatedConfig(latency_ms=0))
-        self.name = self.inner.name
+        super().__init__(SimulatedProvider(SimulatedConfig(latency_ms=0)))
         self.seen: list[ChatRequest] = []
 
-    async def chat(self, request: ChatRequest) -> ChatResult:
-        self.seen.append(request)
-        return await self.inner.chat(request)
-
-    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
-        self.seen.append(request)
-        async for chunk in self.inner.chat_stream(request):
-            yield chunk
-
-    async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
-        return await self.inner.embed(request)
+    async def begin(self, request: AnyRequest) -> None:
+        if isinstance(request, ChatRequest):
+            self.seen.append(request)
 
 
 def orchestrator(provider: Recording, *, cache: bool = True, redact=None) -> Orchestrator:  # type: ignore[no-untyped-def]
