@@ -16,17 +16,9 @@ from collections import Counter
 from collections.abc import Callable
 
 from lab_telemetry.instruments import instrument
+from lab_telemetry.sdk_private import SDK_EXPORT_LOGGERS, SDK_QUEUE_LOGGER, queue_full_kind
 
-_SDK_QUEUE_LOGGER = "opentelemetry.sdk._shared_internal"
 _SDK_SIGNAL = {"Span": "traces", "Log": "logs"}
-# Loggers whose warnings describe failed exports; each is already counted as a drop.
-_EXPORT_LOGGER_PREFIXES = (
-    "opentelemetry.exporter.",
-    "opentelemetry.sdk._shared_internal",
-    "opentelemetry.sdk.metrics._internal.export",
-    "opentelemetry.sdk.trace.export",
-    "opentelemetry.sdk._logs._internal.export",
-)
 
 _log = logging.getLogger("lab_telemetry")
 
@@ -111,11 +103,11 @@ class SdkQueueFullFilter(logging.Filter):
         self._drops = drops
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and record.msg.startswith("Queue full"):
-            kind = record.args[0] if isinstance(record.args, tuple) and record.args else ""
-            self._drops.add(_SDK_SIGNAL.get(str(kind), "unknown"), "queue_full")
-            return False
-        return True
+        kind = queue_full_kind(record)
+        if kind is None:
+            return True
+        self._drops.add(_SDK_SIGNAL.get(kind, "unknown"), "queue_full")
+        return False
 
 
 class ExportNoiseFilter(logging.Filter):
@@ -130,7 +122,7 @@ class ExportNoiseFilter(logging.Filter):
         self._drops = drops
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno >= logging.WARNING and record.name.startswith(_EXPORT_LOGGER_PREFIXES):
+        if record.levelno >= logging.WARNING and record.name.startswith(SDK_EXPORT_LOGGERS):
             self._drops.note_error(record.getMessage())
             return False
         return True
@@ -138,7 +130,7 @@ class ExportNoiseFilter(logging.Filter):
 
 def install_sdk_queue_filter(drops: DropCounter) -> Callable[[], None]:
     """Attach the queue-full counter to the SDK logger; returns a function that removes it."""
-    logger = logging.getLogger(_SDK_QUEUE_LOGGER)
+    logger = logging.getLogger(SDK_QUEUE_LOGGER)
     for existing in [f for f in logger.filters if isinstance(f, SdkQueueFullFilter)]:
         logger.removeFilter(existing)
     flt = SdkQueueFullFilter(drops)

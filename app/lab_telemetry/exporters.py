@@ -37,6 +37,13 @@ from opentelemetry.trace import Status
 
 from lab_telemetry.drops import DropCounter
 from lab_telemetry.redaction import redact_text, redact_value
+from lab_telemetry.sdk_private import (
+    attribute_items,
+    metric_preferences,
+    replace_request_encoder,
+    span_attributes,
+    span_events,
+)
 
 DEFAULT_PROTOCOL = "grpc"  # the Python SDK's default, and the lab's collector port 4317
 
@@ -92,7 +99,7 @@ def _fast_grpc_span_exporter() -> SpanExporter:
     from lab_telemetry.otlp_encoding import SpanEncoder
 
     exporter = OTLPSpanExporter()
-    exporter._translate_data = SpanEncoder().request  # type: ignore[method-assign,assignment]
+    replace_request_encoder(exporter, SpanEncoder().request)
     return exporter
 
 
@@ -164,7 +171,7 @@ def _redacted_attrs(attrs: Any) -> tuple[Any, bool]:
         return attrs, False
     # BoundedAttributes keeps a plain dict; iterating it beats the Mapping mixins. The copy is
     # made only once a value changes (most spans have nothing to redact).
-    items = getattr(attrs, "_dict", attrs).items()
+    items = attribute_items(attrs)
     out = None
     for key, value in items:
         if key in SAFE_KEYS or not isinstance(value, str | tuple | list):
@@ -180,9 +187,9 @@ def _redacted_attrs(attrs: Any) -> tuple[Any, bool]:
 def redact_span(span: ReadableSpan) -> ReadableSpan:
     """span itself when nothing in it needs redaction, else a redacted copy."""
     name = redact_text(span.name)
-    attributes, changed = _redacted_attrs(span._attributes)
+    attributes, changed = _redacted_attrs(span_attributes(span))
     changed = changed or name != span.name
-    events = span._events
+    events = span_events(span)
     if events:
         events = list(events)
         for i, event in enumerate(events):
@@ -250,10 +257,8 @@ class GuardedMetricExporter(MetricExporter):
         # The reader asks the exporter for temporality and aggregation through these two
         # attributes of the MetricExporter base; forwarding them keeps the inner choice
         # (cumulative, which prometheusremotewrite needs).
-        super().__init__(
-            preferred_temporality=inner._preferred_temporality,
-            preferred_aggregation=inner._preferred_aggregation,
-        )
+        temporality, aggregation = metric_preferences(inner)
+        super().__init__(preferred_temporality=temporality, preferred_aggregation=aggregation)
         self._inner = inner
         self._drops = drops
 

@@ -24,13 +24,16 @@ import struct
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from opentelemetry.exporter.otlp.proto.common._internal import (
-    _encode_instrumentation_scope,
-    _encode_resource,
-)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
+
+from lab_telemetry.sdk_private import (
+    encode_instrumentation_scope,
+    encode_resource,
+    event_attributes,
+    span_fields,
+)
 
 _pack_double = struct.Struct("<d").pack
 _pack_fixed64 = struct.Struct("<Q").pack
@@ -141,7 +144,7 @@ class SpanEncoder:
             if len(self._resources) > 64:
                 self._resources.clear()
             key = (
-                _encode_resource(resource).SerializeToString(),
+                encode_resource(resource).SerializeToString(),
                 resource.schema_url or "",
             )
             cached = self._resources[id(resource)] = (resource, key)
@@ -154,7 +157,7 @@ class SpanEncoder:
             if len(self._scopes) > 256:
                 self._scopes.clear()
             key = (
-                _encode_instrumentation_scope(scope).SerializeToString(),
+                encode_instrumentation_scope(scope).SerializeToString(),
                 (scope.schema_url if scope is not None else None) or "",
             )
             cached = self._scopes[id(scope)] = (scope, key)
@@ -163,11 +166,11 @@ class SpanEncoder:
     def span(self, span: ReadableSpan) -> bytes:
         """The body of one Span message.
 
-        Reads ReadableSpan's fields directly (its properties copy events and links into new
-        tuples and wrap attributes in a proxy; this runs for every exported span).
+        Reads ReadableSpan's fields directly (sdk_private.span_fields: its properties copy
+        events and links into new tuples and wrap attributes in a proxy; this runs for every
+        exported span).
         """
-        ctx = span._context
-        assert ctx is not None, "an ended span has a context"
+        (ctx, parent, name, kind, start, end, attributes, events, links, status) = span_fields(span)
         parts = [
             b"\x0a\x10" + ctx.trace_id.to_bytes(16, "big"),
             b"\x12\x08" + ctx.span_id.to_bytes(8, "big"),
@@ -177,23 +180,20 @@ class SpanEncoder:
             parts.append(
                 _field(b"\x1a", ",".join(f"{k}={v}" for k, v in trace_state.items()).encode())
             )
-        parent = span._parent
         if parent:
             parts.append(b"\x22\x08" + parent.span_id.to_bytes(8, "big"))
-        if span._name:
-            parts.append(_field(b"\x2a", span._name.encode()))
-        parts.append(_KIND[span._kind])
-        if span._start_time:
-            parts.append(b"\x39" + _pack_fixed64(span._start_time))
-        if span._end_time:
-            parts.append(b"\x41" + _pack_fixed64(span._end_time))
-        attributes = span._attributes
+        if name:
+            parts.append(_field(b"\x2a", name.encode()))
+        parts.append(_KIND[kind])
+        if start:
+            parts.append(b"\x39" + _pack_fixed64(start))
+        if end:
+            parts.append(b"\x41" + _pack_fixed64(end))
         if attributes:
             parts.append(self._attributes(b"\x4a", attributes))
             dropped = getattr(attributes, "dropped", 0)
             if dropped:
                 parts.append(b"\x50" + _varint(dropped))
-        events = span._events
         if events:
             for event in events:
                 body = b""
@@ -201,14 +201,13 @@ class SpanEncoder:
                     body += b"\x09" + _pack_fixed64(event.timestamp)
                 if event.name:
                     body += _field(b"\x12", event.name.encode())
-                body += self._attributes(b"\x1a", event._attributes)
+                body += self._attributes(b"\x1a", event_attributes(event))
                 if event.dropped_attributes:
                     body += b"\x20" + _varint(event.dropped_attributes)
                 parts.append(_field(b"\x5a", body))
             dropped = getattr(events, "dropped", 0)
             if dropped:
                 parts.append(b"\x60" + _varint(dropped))
-        links = span._links
         if links:
             for link in links:
                 body = (
@@ -226,7 +225,6 @@ class SpanEncoder:
             dropped = getattr(links, "dropped", 0)
             if dropped:
                 parts.append(b"\x70" + _varint(dropped))
-        status = span._status
         if status is not None:
             code = status.status_code.value
             message = status.description

@@ -51,6 +51,7 @@ from fastapi.telemetry import TelemetryConfig
 from lab_telemetry import logs as log_setup
 from lab_telemetry.drops import DropCounter, ExportNoiseFilter, install_sdk_queue_filter
 from lab_telemetry.instruments import catalogue
+from lab_telemetry.sdk_private import drop_botocore_extension
 
 
 class TelemetrySettings(Protocol):
@@ -387,11 +388,7 @@ def _instrument_libraries(tracer_provider: Any, meter_provider: Any, logger_prov
         # The seam (genai.py) is the one source of gen_ai.* telemetry. botocore's Bedrock
         # extension would record gen_ai.client.* metrics a second time for the same call, so
         # Bedrock calls keep the plain AWS SDK span (a child of the seam's span) only.
-        registry = getattr(botocore_instrumentor, "extension_registry", None)
-        if registry is not None and hasattr(registry, "_extensions"):
-            registry._extensions = {
-                k: v for k, v in registry._extensions.items() if k != "bedrock-runtime"
-            }
+        drop_botocore_extension(botocore_instrumentor, "bedrock-runtime")
 
 
 # ------------------------------------------------------------------------ process state
