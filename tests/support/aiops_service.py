@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi.testclient import TestClient
 
 from tools.processes import RunningProcess, free_port, run_service
 
@@ -36,13 +37,21 @@ def run_aiops(incidents_dir: Path, **env: str) -> Iterator[RunningProcess]:
 
 
 def wait_incident(
-    base_url: str, incident_id: str, *, status: str | None = None, timeout_s: float = 30
+    aiops: str | TestClient,
+    incident_id: str,
+    *,
+    status: str | None = None,
+    timeout_s: float = 30,
 ) -> dict[str, Any]:
-    """Poll until the incident's summary is ready (and it has the given status)."""
+    """Poll until the incident's summary is ready (and it has the given status).
+
+    aiops: the base URL of a running process, or a client of the app (TestClient).
+    """
+    client = httpx.Client(base_url=aiops, timeout=5) if isinstance(aiops, str) else aiops
     deadline = time.monotonic() + timeout_s
     last: dict[str, Any] = {}
     while time.monotonic() < deadline:
-        r = httpx.get(f"{base_url}/incidents/{incident_id}", timeout=5)
+        r = client.get(f"/incidents/{incident_id}")
         if r.status_code == 200:
             last = r.json()
             if last["analysis"] == "ready" and (status is None or last["status"] == status):
