@@ -88,9 +88,10 @@ run: venv ## Run the service natively on 127.0.0.1:8000 (telemetry to OTEL_EXPOR
 	@scripts/run-native.sh $(HOST) $(PORT)
 
 .PHONY: lint
-lint: venv ## ruff check and format check
+lint: venv ## ruff check, format check and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 .PHONY: fmt
 fmt: venv ## Format and fix what ruff can
@@ -162,8 +163,8 @@ run-aiops: venv ## Run aiops natively on 127.0.0.1:8001 (reads PROMETHEUS_URL, L
 
 .PHONY: aiops-fixtures
 aiops-fixtures: venv tools ## Re-record the aiops fixtures from the real Alertmanager and Prometheus (about 5 minutes)
-	$(PY) -m tests.app.aiops.am_capture tests/fixtures/aiops/alertmanager
-	$(PY) -m tests.app.aiops.prom_record tests/fixtures/aiops/prometheus/recorded.json
+	$(PY) -m tools.am_capture tests/fixtures/aiops/alertmanager
+	$(PY) -m tools.prom_record tests/fixtures/aiops/prometheus/recorded.json
 
 # ---------------------------------------------------------------- dashboards, rules, alerts as code
 .PHONY: dashboards

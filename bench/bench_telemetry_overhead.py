@@ -52,7 +52,7 @@ from bench.bench_throughput import (  # noqa: E402
 )
 from bench.sdk_floor import Floor, otlp_sink  # noqa: E402
 from bench.sdk_floor import measure as measure_floor  # noqa: E402
-from tests.support.processes import RunningProcess, free_port, run_process  # noqa: E402
+from tools.processes import RunningProcess, free_port, run_process, uvicorn_command  # noqa: E402
 
 TARGET = 0.90
 WARMUP_S = 1.0
@@ -80,15 +80,7 @@ class Measurement:
 @contextlib.contextmanager
 def service(name: str, env: dict[str, str], core: int | None) -> Iterator[RunningProcess]:
     port = free_port()
-    cmd = [
-        str(Path(sys.executable).parent / "uvicorn"),
-        "genai_service.main:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+    cmd = uvicorn_command(port)
     if core is not None and shutil.which("taskset"):
         cmd = ["taskset", "-c", str(core), *cmd]
     with run_process(name, cmd, port=port, ready_path="/readyz", env=env) as proc:

@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.processes import free_port, run_process  # noqa: E402
+from tools.processes import free_port, run_process, uvicorn_command  # noqa: E402
 
 DURATION_S = float(os.environ.get("BENCH_DURATION_S", "10"))
 WARMUP_S = 2.0
@@ -134,21 +134,23 @@ async def _py_worker(host: str, port: int, path: str, until: float, conns: int) 
     return sum(r[0] for r in results), sum(r[1] for r in results)
 
 
-def _py_process(args: tuple[str, int, str, float, int], queue: mp.Queue) -> None:  # type: ignore[type-arg]
+def _py_process(args: tuple[str, int, str, float, int], queue: mp.Queue[tuple[int, int]]) -> None:
     queue.put(asyncio.run(_py_worker(*args)))
 
 
 def run_python_generator(port: int, seconds: float, cores: list[int]) -> tuple[float, int]:
-    procs, queue = [], mp.Queue()
+    procs: list[mp.Process] = []
+    queue: mp.Queue[tuple[int, int]] = mp.Queue()
     until = time.monotonic() + seconds
     per = max(1, CONNECTIONS // max(1, len(cores)))
-    for core in cores or [None]:
+    slots: list[int | None] = list(cores) or [None]
+    for core in slots:
         p = mp.Process(
             target=_py_process,
             args=(("127.0.0.1", port, "/v1/chat/completions", until, per), queue),
         )
         p.start()
-        if core is not None:
+        if core is not None and p.pid is not None:
             os.sched_setaffinity(p.pid, {core})
         procs.append(p)
     totals = [queue.get(timeout=seconds + 30) for _ in procs]
@@ -162,19 +164,7 @@ def measure(variant_env: dict[str, str], use_wrk: bool) -> Result:
     cores = sorted(os.sched_getaffinity(0))
     server_core, load_cores = cores[0], cores[1:] or cores
     port = free_port()
-    uvicorn = str(Path(sys.executable).parent / "uvicorn")
-    cmd = [
-        "taskset",
-        "-c",
-        str(server_core),
-        uvicorn,
-        "genai_service.main:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+    cmd = ["taskset", "-c", str(server_core), *uvicorn_command(port)]
     env = {**BASE_ENV, **variant_env}
     with run_process("genai-service", cmd, port=port, ready_path="/readyz", env=env) as svc:
         url = f"{svc.base_url}/v1/chat/completions"

@@ -28,8 +28,11 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import TypedDict
 
-from tests.support.processes import free_port
+from opentelemetry.util.types import AttributeValue
+
+from tools.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +42,13 @@ COUNTER_ADDS_PER_REQUEST = 1  # cost
 LOGS_PER_REQUEST = 1
 ITEMS = 4000  # per measurement; under the queues' size, so nothing is dropped
 
-SERVER_ATTRS = {
+
+class BatchSizes(TypedDict):
+    max_queue_size: int
+    max_export_batch_size: int
+
+
+SERVER_ATTRS: dict[str, AttributeValue] = {
     "http.request.method": "POST",
     "http.route": "/v1/chat/completions",
     "url.scheme": "http",
@@ -48,7 +57,7 @@ SERVER_ATTRS = {
     "server.address": "127.0.0.1",
     "http.response.status_code": 200,
 }
-GENAI_ATTRS = {
+GENAI_ATTRS: dict[str, AttributeValue] = {
     "gen_ai.operation.name": "chat",
     "gen_ai.provider.name": "aws.bedrock",
     "gen_ai.request.model": "claude-haiku-4-5",
@@ -115,7 +124,7 @@ def otlp_sink() -> Iterator[str]:
     """A collector stand-in in its own process: acknowledges OTLP/gRPC, decodes nothing."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.otlp_receiver", str(port)],
+        [sys.executable, "-m", "tools.otlp_receiver", str(port)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -159,19 +168,17 @@ def _child(endpoint: str) -> Floor:
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     resource = Resource.create({"service.name": "sdk-floor"})
-    queue = {"max_queue_size": 4 * ITEMS, "max_export_batch_size": 512}
     tracer_provider = TracerProvider(resource=resource)
-    tracer_provider.add_span_processor(
-        BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint, insecure=True), **queue)
-    )
+    batch = BatchSizes(max_queue_size=4 * ITEMS, max_export_batch_size=512)
+    span_exporter = OTLPSpanExporter(endpoint=endpoint, insecure=True)
+    tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter, **batch))
     reader = PeriodicExportingMetricReader(
         OTLPMetricExporter(endpoint=endpoint, insecure=True), export_interval_millis=10_000
     )
     meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
     logger_provider = LoggerProvider(resource=resource)
-    logger_provider.add_log_record_processor(
-        BatchLogRecordProcessor(OTLPLogExporter(endpoint=endpoint, insecure=True), **queue)
-    )
+    log_exporter = OTLPLogExporter(endpoint=endpoint, insecure=True)
+    logger_provider.add_log_record_processor(BatchLogRecordProcessor(log_exporter, **batch))
     tracer = tracer_provider.get_tracer("sdk-floor")
     meter = meter_provider.get_meter("sdk-floor")
     histogram = meter.create_histogram("gen_ai.client.operation.duration", unit="s")

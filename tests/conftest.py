@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tools.processes import real_tool, tools_required
+
+__all__ = ["ROOT", "real_tool", "tools_required"]
+
 ROOT = Path(__file__).resolve().parents[1]
-TOOLS_BIN = ROOT / ".tools" / "bin"
 CATEGORIES = ("unit", "contract", "config", "e2e", "stack", "bench")
 
 
@@ -19,24 +21,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     unmarked = [i.nodeid for i in items if not any(i.get_closest_marker(c) for c in CATEGORIES)]
     if unmarked:
         raise pytest.UsageError(f"tests without a category marker {CATEGORIES}: {unmarked}")
-
-
-def tools_required() -> bool:
-    return os.environ.get("REQUIRE_TOOLS", "0") == "1"
-
-
-def real_tool(name: str) -> Path:
-    """Path of a real tool fetched by `make tools`; skips (or fails in CI) when it is missing."""
-    candidate = TOOLS_BIN / name
-    if candidate.exists() and os.access(candidate, os.X_OK):
-        return candidate
-    found = shutil.which(name)
-    if found:
-        return Path(found)
-    message = f"{name} is not installed: run `make tools`"
-    if tools_required():
-        pytest.fail(message + " (REQUIRE_TOOLS=1)")
-    pytest.skip(message)
 
 
 def docker_engine_reason() -> str | None:

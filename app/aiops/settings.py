@@ -54,7 +54,7 @@ class Settings:
     # Telemetry identity, read by the shared telemetry set-up.
     service_name: str = "aiops"
     service_namespace: str = "genai-lab"
-    deployment_environment: str = "lab"
+    environment: str = "lab"
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -80,5 +80,5 @@ class Settings:
             bedrock_timeout_s=_float("AIOPS_BEDROCK_TIMEOUT_S", cls.bedrock_timeout_s),
             service_name=_env("OTEL_SERVICE_NAME", "aiops") or "aiops",
             service_namespace=_env("SERVICE_NAMESPACE", cls.service_namespace),
-            deployment_environment=_env("DEPLOYMENT_ENVIRONMENT", cls.deployment_environment),
+            environment=_env("DEPLOYMENT_ENVIRONMENT", cls.environment),
         )

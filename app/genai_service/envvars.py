@@ -6,7 +6,10 @@ the variable, for a value it cannot use: a bad setting stops start-up with a cle
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+N = TypeVar("N", int, float)
 
 
 class SettingsError(ValueError):
@@ -26,30 +29,33 @@ def env_float(
     minimum: float | None = None,
     maximum: float | None = None,
 ) -> float:
+    return _number(env, name, default, float, "a number", minimum, maximum)
+
+
+def env_int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    return _number(env, name, default, int, "an integer", minimum, None)
+
+
+def _number(
+    env: Mapping[str, str],
+    name: str,
+    default: N,
+    parse: Callable[[str], N],
+    what: str,
+    minimum: float | None,
+    maximum: float | None,
+) -> N:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        value = float(raw)
+        value = parse(raw)
     except ValueError as exc:
-        raise SettingsError(f"{name}={raw!r} is not a number") from exc
+        raise SettingsError(f"{name}={raw!r} is not {what}") from exc
     if minimum is not None and value < minimum:
         raise SettingsError(f"{name}={raw!r} must be >= {minimum}")
     if maximum is not None and value > maximum:
         raise SettingsError(f"{name}={raw!r} must be <= {maximum}")
-    return value
-
-
-def env_int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name}={raw!r} is not an integer") from exc
-    if value < minimum:
-        raise SettingsError(f"{name}={raw!r} must be >= {minimum}")
     return value
 
 

@@ -10,35 +10,25 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 
+from genai_service.errors import INJECTABLE_ERRORS, ErrorType, InjectableError, ProviderError
 from genai_service.providers.base import (
-    ChatRequest,
-    ChatResult,
+    AnyRequest,
     EmbeddingRequest,
-    EmbeddingResult,
     Provider,
-    ProviderError,
-    StreamChunk,
+    ProviderWrapper,
     Usage,
+    UsageHook,
 )
-from genai_service.providers.errors import provider_error
-from genai_service.settings import ERROR_TYPES, FaultDefaults
-
-_MESSAGES = {
-    "throttled": "Rate limit exceeded for this model (injected fault).",
-    "timeout": "The model did not respond in time (injected fault).",
-    "unavailable": "The model provider is unavailable (injected fault).",
-    "internal": "The model provider returned an internal error (injected fault).",
-}
 
 
 @dataclass(frozen=True)
 class Faults:
     latency_ms: float = 0.0
     error_rate: float = 0.0
-    error_type: str = "internal"
+    error_type: InjectableError = "internal"
     outage: bool = False
     token_inflation: float = 1.0
 
@@ -47,14 +37,10 @@ class Faults:
             raise ValueError("latency_ms must be >= 0")
         if not 0.0 <= self.error_rate <= 1.0:
             raise ValueError("error_rate must be within 0..1")
-        if self.error_type not in ERROR_TYPES:
-            raise ValueError(f"error_type must be one of {ERROR_TYPES}")
+        if self.error_type not in INJECTABLE_ERRORS:
+            raise ValueError(f"error_type must be one of {list(INJECTABLE_ERRORS)}")
         if self.token_inflation < 1.0:
             raise ValueError("token_inflation must be >= 1")
-
-    @classmethod
-    def from_defaults(cls, d: FaultDefaults) -> Faults:
-        return cls(d.latency_ms, d.error_rate, d.error_type, d.outage, d.token_inflation)
 
     def as_dict(self) -> dict[str, float | str | bool]:
         return asdict(self)
@@ -68,9 +54,10 @@ def injected_error(faults: Faults, draw: float) -> ProviderError | None:
     """The error a call meets under `faults`, given a uniform draw in [0, 1)."""
     if faults.outage:
         # A provider outage is the provider being down: every call is a 503.
-        return provider_error("unavailable", "The model provider is down (injected outage).")
+        return ErrorType.UNAVAILABLE.error("The model provider is down (injected outage).")
     if faults.error_rate > 0 and draw < faults.error_rate:
-        return provider_error(faults.error_type, _MESSAGES[faults.error_type])
+        kind = ErrorType(faults.error_type)
+        return kind.error(f"{kind.message} (injected fault)")
     return None
 
 
@@ -96,7 +83,7 @@ class FaultState:
         return self.current
 
 
-class FaultInjectingProvider:
+class FaultInjectingProvider(ProviderWrapper):
     """Wraps any provider; with no active fault it adds one attribute read per call."""
 
     def __init__(
@@ -107,8 +94,7 @@ class FaultInjectingProvider:
         timeout_wait_s: float = 1.0,
         rng: random.Random | None = None,
     ) -> None:
-        self.inner = inner
-        self.name = inner.name
+        super().__init__(inner)
         self.state = state
         self.timeout_wait_s = timeout_wait_s
         self._rng = rng or random.Random()
@@ -123,32 +109,11 @@ class FaultInjectingProvider:
                 await asyncio.sleep(self.timeout_wait_s)
             raise error
 
-    async def chat(self, request: ChatRequest) -> ChatResult:
+    async def begin(self, request: AnyRequest) -> UsageHook | None:
         faults = self.state.current
         if faults.active:
             await self._before_call(faults)
-        result = await self.inner.chat(request)
-        if faults.token_inflation > 1.0:
-            result = replace(result, usage=inflate(result.usage, faults.token_inflation))
-        return result
-
-    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
-        faults = self.state.current
-        if faults.active:
-            await self._before_call(faults)
-        stream = self.inner.chat_stream(request)
-        try:
-            async for chunk in stream:
-                if chunk.usage is not None and faults.token_inflation > 1.0:
-                    chunk = replace(chunk, usage=inflate(chunk.usage, faults.token_inflation))
-                yield chunk
-        finally:
-            aclose = getattr(stream, "aclose", None)
-            if aclose is not None:
-                await aclose()
-
-    async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
-        faults = self.state.current
-        if faults.active:
-            await self._before_call(faults)
-        return await self.inner.embed(request)
+        factor = faults.token_inflation
+        if factor <= 1.0 or isinstance(request, EmbeddingRequest):
+            return None
+        return partial(inflate, factor=factor)

@@ -11,16 +11,22 @@ from genai_service.api.middleware import (
     CallerMiddleware,
     UnhandledErrorMiddleware,
 )
-from genai_service.faults import FaultInjectingProvider, Faults, FaultState
+from genai_service.background import BackgroundActivity, BackgroundConfig
+from genai_service.faults import FaultState
+from genai_service.guardrails.auth import KeyStore
 from genai_service.guardrails.guard import Guardrails
+from genai_service.guardrails.settings import GuardrailSettings
 from genai_service.orchestrator.cache import TTLCache
 from genai_service.orchestrator.service import Orchestrator
 from genai_service.orchestrator.templates import TemplateRegistry
 from genai_service.pricing import load_pricing
-from genai_service.providers.factory import build_provider
-from genai_service.redaction import redact_text
+from genai_service.providers.base import ChatResult
+from genai_service.providers.stack import provider_stack
 from genai_service.settings import Settings
-from genai_service.telemetry import setup as telemetry_setup
+from genai_service.tenants import TenantLabels
+from lab_telemetry import setup as telemetry_setup
+from lab_telemetry.instruments import instrument
+from lab_telemetry.redaction import redact_text
 
 DESCRIPTION = (
     "OpenAI-compatible GenAI gateway of the GenAI Observability Lab: chat completions "
@@ -41,26 +47,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         telemetry=telemetry_setup.fastapi_telemetry(settings),
     )
-    telemetry_setup.configure(app, settings)
+    telemetry_setup.configure(
+        app, settings, background=BackgroundActivity(BackgroundConfig.from_env())
+    )
+    instrument("genai_lab.budget.daily_usd").set(settings.daily_budget_usd)
 
-    fault_state = FaultState(Faults.from_defaults(settings.faults))
+    fault_state = FaultState(settings.faults)
     # API keys, limits and budgets, injection scoring (a dependency on the /v1 routes); the
-    # metered wrapper charges each call's real usage and cost to the tenant's limits.
-    guard = Guardrails.from_settings(settings, pricing)
-    # Faults sit inside the telemetry seam, so injected failures are traced like real ones.
-    provider = guard.metered(
-        telemetry_setup.instrument_provider(
-            FaultInjectingProvider(
-                build_provider(settings, pricing),
-                fault_state,
-                timeout_wait_s=settings.sim_timeout_s,
-            ),
-            pricing,
-        )
+    # metering layer of the provider stack charges each call's real usage and cost.
+    guard_settings = GuardrailSettings.from_env()
+    keys = KeyStore.from_settings(guard_settings)
+    tenant_label = TenantLabels.of(settings.known_tenants, keys.tenants())
+    guard = Guardrails(
+        guard_settings, cost_usd=pricing.call_cost, tenant_label=tenant_label, keys=keys
+    )
+    provider = provider_stack(
+        settings, pricing, faults=fault_state, guard=guard, tenant_label=tenant_label
     )
     # Prompts and answers are redacted before the cache, the provider and any telemetry.
     redact = redact_text
-    cache = (
+    cache: TTLCache[ChatResult] | None = (
         TTLCache(settings.cache_max_entries, settings.cache_ttl_s)
         if settings.cache_enabled
         else None
@@ -74,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         provider,
         templates=TemplateRegistry.load(),
         cache=cache,
-        tenant_label=settings.tenant_label,
+        tenant_label=tenant_label,
         redact=redact,
     )
 

@@ -12,9 +12,15 @@ from typing import Any
 
 import yaml
 
-from genai_service.providers.base import Usage
-
 KINDS = ("chat", "embedding")
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
 
 
 class PricingError(ValueError):
@@ -57,6 +63,10 @@ class PricingTable:
             + usage.cache_write_tokens * p.cache_write
         )
         return total / self.per_tokens
+
+    def call_cost(self, model_id: str, usage: Usage) -> float:
+        """What a call is charged: its cost, or 0 for a model the table does not price."""
+        return self.cost_usd(model_id, usage) if model_id in self.models else 0.0
 
 
 def _price(entry: dict[str, Any], where: str, name: str) -> float:

@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from genai_service.envvars import (
     SettingsError,
@@ -19,9 +20,10 @@ from genai_service.envvars import (
     env_list,
     env_str,
 )
+from genai_service.errors import INJECTABLE_ERRORS, InjectableError
+from genai_service.faults import Faults
 
 DEFAULT_PRICING_PATH = Path(__file__).with_name("pricing.yaml")
-ERROR_TYPES = ("throttled", "timeout", "unavailable", "internal")
 
 
 def _rates(env: Mapping[str, str], name: str) -> dict[str, float]:
@@ -33,8 +35,10 @@ def _rates(env: Mapping[str, str], name: str) -> dict[str, float]:
     for part in raw.split(","):
         kind, sep, value = part.partition("=")
         kind = kind.strip()
-        if not sep or kind not in ERROR_TYPES:
-            raise SettingsError(f"{name}: {part!r} is not <type>=<rate> with type in {ERROR_TYPES}")
+        if not sep or kind not in INJECTABLE_ERRORS:
+            raise SettingsError(
+                f"{name}: {part!r} is not <type>=<rate> with type in {list(INJECTABLE_ERRORS)}"
+            )
         try:
             rate = float(value)
         except ValueError as exc:
@@ -48,21 +52,14 @@ def _rates(env: Mapping[str, str], name: str) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
-class FaultDefaults:
-    """The failure-injection state the service starts with and DELETE /admin/faults restores."""
-
-    latency_ms: float = 0.0
-    error_rate: float = 0.0
-    error_type: str = "internal"
-    outage: bool = False
-    token_inflation: float = 1.0
-
-
-@dataclass(frozen=True)
 class Settings:
     # Which provider answers: "simulated" (offline, default) or "bedrock".
     provider: str = "simulated"
     pricing_path: Path = DEFAULT_PRICING_PATH
+    # The resource's defaults (lab_telemetry.setup.TelemetrySettings); OTEL_SERVICE_NAME and
+    # OTEL_RESOURCE_ATTRIBUTES win, read by the SDK.
+    service_name: str = "genai-service"
+    service_namespace: str = "genai-lab"
     environment: str = "lab"
 
     # Simulated provider. SIM_LATENCY_MS=0 turns every simulated delay off (benchmarks).
@@ -96,67 +93,81 @@ class Settings:
     max_body_bytes: int = 1_048_576
     max_output_tokens: int = 8192
 
-    # Callers: tenants outside this set are counted as "other", so metrics stay bounded.
+    # Callers: tenants outside this set (and the API keys' tenants) are counted as "other", so
+    # metrics stay bounded (genai_service.tenants).
     known_tenants: tuple[str, ...] = ("acme", "globex", "initech", "anonymous")
     daily_budget_usd: float = 250.0
 
     # Admin API (failure injection). Unset token: the admin API refuses every call.
     admin_token: str | None = None
-    faults: FaultDefaults = field(default_factory=FaultDefaults)
+    # The failure-injection state the service starts with and DELETE /admin/faults restores.
+    faults: Faults = field(default_factory=Faults)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         e = os.environ if env is None else env
-        provider = env_str(e, "LLM_PROVIDER", "simulated").lower()
+        d = cls()  # the defaults, written once above
+        provider = env_str(e, "LLM_PROVIDER", d.provider).lower()
         if provider not in ("simulated", "bedrock"):
             raise SettingsError(f"LLM_PROVIDER={provider!r} must be simulated or bedrock")
-        error_type = env_str(e, "FAULT_ERROR_TYPE", "internal")
-        if error_type not in ERROR_TYPES:
-            raise SettingsError(f"FAULT_ERROR_TYPE={error_type!r} must be one of {ERROR_TYPES}")
-        min_out = env_int(e, "SIM_MIN_OUTPUT_TOKENS", 16, minimum=1)
-        max_out = env_int(e, "SIM_MAX_OUTPUT_TOKENS", 160, minimum=1)
+        error_type = env_str(e, "FAULT_ERROR_TYPE", d.faults.error_type)
+        if error_type not in INJECTABLE_ERRORS:
+            raise SettingsError(
+                f"FAULT_ERROR_TYPE={error_type!r} must be one of {list(INJECTABLE_ERRORS)}"
+            )
+        min_out = env_int(e, "SIM_MIN_OUTPUT_TOKENS", d.sim_min_output_tokens, minimum=1)
+        max_out = env_int(e, "SIM_MAX_OUTPUT_TOKENS", d.sim_max_output_tokens, minimum=1)
         if max_out < min_out:
             raise SettingsError("SIM_MAX_OUTPUT_TOKENS must be >= SIM_MIN_OUTPUT_TOKENS")
         admin_token = e.get("ADMIN_TOKEN", "").strip() or None
+        region = env_str(e, "AWS_REGION", env_str(e, "AWS_DEFAULT_REGION", d.aws_region))
         return cls(
             provider=provider,
-            pricing_path=Path(env_str(e, "PRICING_FILE", str(DEFAULT_PRICING_PATH))),
-            environment=env_str(e, "DEPLOYMENT_ENVIRONMENT", "lab"),
-            sim_seed=env_int(e, "SIM_SEED", 42),
-            sim_latency_ms=env_float(e, "SIM_LATENCY_MS", 250.0, minimum=0),
-            sim_latency_sigma=env_float(e, "SIM_LATENCY_SIGMA", 0.35, minimum=0),
-            sim_token_ms=env_float(e, "SIM_TOKEN_MS", 5.0, minimum=0),
+            pricing_path=Path(env_str(e, "PRICING_FILE", str(d.pricing_path))),
+            environment=env_str(e, "DEPLOYMENT_ENVIRONMENT", d.environment),
+            sim_seed=env_int(e, "SIM_SEED", d.sim_seed),
+            sim_latency_ms=env_float(e, "SIM_LATENCY_MS", d.sim_latency_ms, minimum=0),
+            sim_latency_sigma=env_float(e, "SIM_LATENCY_SIGMA", d.sim_latency_sigma, minimum=0),
+            sim_token_ms=env_float(e, "SIM_TOKEN_MS", d.sim_token_ms, minimum=0),
             sim_min_output_tokens=min_out,
             sim_max_output_tokens=max_out,
             sim_error_rates=_rates(e, "SIM_ERROR_RATES"),
-            sim_timeout_s=env_float(e, "SIM_TIMEOUT_S", 1.0, minimum=0),
-            aws_region=env_str(e, "AWS_REGION", env_str(e, "AWS_DEFAULT_REGION", "us-east-1")),
+            sim_timeout_s=env_float(e, "SIM_TIMEOUT_S", d.sim_timeout_s, minimum=0),
+            aws_region=region,
             bedrock_endpoint_url=e.get("BEDROCK_ENDPOINT_URL", "").strip() or None,
-            bedrock_connect_timeout_s=env_float(e, "BEDROCK_CONNECT_TIMEOUT_S", 5.0, minimum=0.1),
-            bedrock_read_timeout_s=env_float(e, "BEDROCK_READ_TIMEOUT_S", 60.0, minimum=0.1),
-            bedrock_max_attempts=env_int(e, "BEDROCK_MAX_ATTEMPTS", 1, minimum=1),
-            bedrock_max_concurrency=env_int(e, "BEDROCK_MAX_CONCURRENCY", 64, minimum=1),
-            cache_enabled=env_bool(e, "CACHE_ENABLED", True),
-            cache_ttl_s=env_float(e, "CACHE_TTL_S", 300.0, minimum=0),
-            cache_max_entries=env_int(e, "CACHE_MAX_ENTRIES", 1024, minimum=0),
-            default_model=env_str(e, "DEFAULT_MODEL", "claude-haiku-4-5"),
-            embedding_dimensions=env_int(e, "EMBEDDING_DIMENSIONS", 1024, minimum=1),
-            max_body_bytes=env_int(e, "MAX_BODY_BYTES", 1_048_576, minimum=1024),
-            max_output_tokens=env_int(e, "MAX_OUTPUT_TOKENS", 8192, minimum=1),
-            known_tenants=env_list(e, "KNOWN_TENANTS", ("acme", "globex", "initech", "anonymous")),
-            daily_budget_usd=env_float(e, "DAILY_BUDGET_USD", 250.0, minimum=0),
+            bedrock_connect_timeout_s=env_float(
+                e, "BEDROCK_CONNECT_TIMEOUT_S", d.bedrock_connect_timeout_s, minimum=0.1
+            ),
+            bedrock_read_timeout_s=env_float(
+                e, "BEDROCK_READ_TIMEOUT_S", d.bedrock_read_timeout_s, minimum=0.1
+            ),
+            bedrock_max_attempts=env_int(
+                e, "BEDROCK_MAX_ATTEMPTS", d.bedrock_max_attempts, minimum=1
+            ),
+            bedrock_max_concurrency=env_int(
+                e, "BEDROCK_MAX_CONCURRENCY", d.bedrock_max_concurrency, minimum=1
+            ),
+            cache_enabled=env_bool(e, "CACHE_ENABLED", d.cache_enabled),
+            cache_ttl_s=env_float(e, "CACHE_TTL_S", d.cache_ttl_s, minimum=0),
+            cache_max_entries=env_int(e, "CACHE_MAX_ENTRIES", d.cache_max_entries, minimum=0),
+            default_model=env_str(e, "DEFAULT_MODEL", d.default_model),
+            embedding_dimensions=env_int(
+                e, "EMBEDDING_DIMENSIONS", d.embedding_dimensions, minimum=1
+            ),
+            max_body_bytes=env_int(e, "MAX_BODY_BYTES", d.max_body_bytes, minimum=1024),
+            max_output_tokens=env_int(e, "MAX_OUTPUT_TOKENS", d.max_output_tokens, minimum=1),
+            known_tenants=env_list(e, "KNOWN_TENANTS", d.known_tenants),
+            daily_budget_usd=env_float(e, "DAILY_BUDGET_USD", d.daily_budget_usd, minimum=0),
             admin_token=admin_token,
-            faults=FaultDefaults(
-                latency_ms=env_float(e, "FAULT_LATENCY_MS", 0.0, minimum=0),
-                error_rate=env_float(e, "FAULT_ERROR_RATE", 0.0, minimum=0, maximum=1),
-                error_type=error_type,
-                outage=env_bool(e, "FAULT_OUTAGE", False),
-                token_inflation=env_float(e, "FAULT_TOKEN_INFLATION", 1.0, minimum=1),
+            faults=Faults(
+                latency_ms=env_float(e, "FAULT_LATENCY_MS", d.faults.latency_ms, minimum=0),
+                error_rate=env_float(
+                    e, "FAULT_ERROR_RATE", d.faults.error_rate, minimum=0, maximum=1
+                ),
+                error_type=cast(InjectableError, error_type),
+                outage=env_bool(e, "FAULT_OUTAGE", d.faults.outage),
+                token_inflation=env_float(
+                    e, "FAULT_TOKEN_INFLATION", d.faults.token_inflation, minimum=1
+                ),
             ),
         )
-
-    def tenant_label(self, tenant_id: str | None) -> str:
-        """The tenant as a metric attribute: a known tenant, else "other" (bounded cardinality)."""
-        if tenant_id and tenant_id in self.known_tenants:
-            return tenant_id
-        return "other"

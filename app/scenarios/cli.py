@@ -70,7 +70,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     client = FaultsClient(cfg.service_url, cfg.admin_token)
     scheduler.run_plan(
         steps,
-        apply=lambda f: client.apply(f),
+        apply=client.apply,
         sleep=time.sleep,
         announce=lambda m: print(m, flush=True),
         time_scale=args.time_scale,

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from scenarios.faults import FaultSet
+from genai_service.faults import Faults
 
 
 class LabUnreachable(RuntimeError):
@@ -64,10 +64,10 @@ class FaultsClient:
     def get(self) -> dict[str, Any]:
         return self._call("GET")
 
-    def apply(self, faults: FaultSet) -> dict[str, Any]:
-        if faults.is_healthy:
+    def apply(self, faults: Faults) -> dict[str, Any]:
+        if not faults.active:
             return self.clear()
-        return self._call("PUT", faults.to_body())
+        return self._call("PUT", faults.as_dict())
 
     def clear(self) -> dict[str, Any]:
         return self._call("DELETE")

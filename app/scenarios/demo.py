@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Protocol
 
 from scenarios.faults import SCENARIOS
@@ -28,6 +29,10 @@ class DemoActions(Protocol):
     def inject(self, scenario: str) -> None: ...
     def firing_alerts(self) -> list[str]: ...
     def annotations_since(self, since_ms: int, alertname: str) -> list[str]: ...
+
+
+def _firing(actions: DemoActions, alertname: str) -> list[str]:
+    return [a for a in actions.firing_alerts() if a == alertname]
 
 
 def run(
@@ -88,24 +93,26 @@ def run(
             next_at = beats[i + 1].at_s if i + 1 < len(beats) else length_s
             for action in beat.actions:
                 if isinstance(action, SetLoad):
-                    a = action
-                    attempt(a.describe(), lambda a=a: actions.set_load(a.users, a.spawn_rate))
+                    attempt(
+                        action.describe(),
+                        partial(actions.set_load, action.users, action.spawn_rate),
+                    )
                 elif isinstance(action, Inject):
                     name = action.scenario
-                    attempt(f"inject {name}", lambda name=name: actions.inject(name))
+                    attempt(f"inject {name}", partial(actions.inject, name))
                     out(f"    expect: {SCENARIOS[name].expect}")
                 elif isinstance(action, WaitForAlert):
                     name = action.alertname
                     wait_for(
                         f"alert {name}",
-                        lambda name=name: [a for a in actions.firing_alerts() if a == name],
+                        partial(_firing, actions, name),
                         due(next_at),
                     )
                 elif isinstance(action, WaitForAnnotation):
                     name = action.alertname
                     wait_for(
                         "AI-ops annotation",
-                        lambda name=name: actions.annotations_since(started_ms, name),
+                        partial(actions.annotations_since, started_ms, name),
                         due(next_at),
                     )
         sleep(max(0.0, due(length_s) - clock()))

@@ -6,82 +6,51 @@ dashboards, so the CLI, the seeded scheduler and the demo all tell the same stor
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Literal
+from dataclasses import dataclass
 
-ErrorType = Literal["throttled", "timeout", "unavailable", "internal"]
-ERROR_TYPES: tuple[ErrorType, ...] = ("throttled", "timeout", "unavailable", "internal")
-
-
-@dataclass(frozen=True)
-class FaultSet:
-    """Mirrors the admin API body; a PUT replaces the whole set, so every field is explicit."""
-
-    latency_ms: float = 0.0
-    error_rate: float = 0.0
-    error_type: ErrorType = "internal"
-    outage: bool = False
-    token_inflation: float = 1.0
-
-    def __post_init__(self) -> None:
-        # Checked here too, so a typo in a scenario fails in unit tests, not mid-demo.
-        if self.latency_ms < 0:
-            raise ValueError(f"latency_ms must be >= 0, got {self.latency_ms}")
-        if not 0.0 <= self.error_rate <= 1.0:
-            raise ValueError(f"error_rate must be within 0..1, got {self.error_rate}")
-        if self.error_type not in ERROR_TYPES:
-            raise ValueError(f"error_type must be one of {ERROR_TYPES}, got {self.error_type!r}")
-        if self.token_inflation < 1.0:
-            raise ValueError(f"token_inflation must be >= 1, got {self.token_inflation}")
-
-    def to_body(self) -> dict[str, float | str | bool]:
-        return asdict(self)
-
-    @property
-    def is_healthy(self) -> bool:
-        return self == FaultSet()
+from genai_service.faults import Faults
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    faults: FaultSet
+    faults: Faults
     summary: str
     expect: str  # what the audience should see, printed when the scenario starts
 
 
-HEALTHY = FaultSet()
+HEALTHY = Faults()
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
         Scenario(
             "provider-latency",
-            FaultSet(latency_ms=1500.0),
+            Faults(latency_ms=1500.0),
             "The model provider answers, but 1.5 s slower on every call.",
             "p95 latency and time to first token climb; error rate stays flat.",
         ),
         Scenario(
             "provider-throttling",
-            FaultSet(error_rate=0.3, error_type="throttled"),
+            Faults(error_rate=0.3, error_type="throttled"),
             "The provider rejects 30% of calls with rate-limit errors (HTTP 429).",
             "429s by model and tenant; error budget burns slowly; retries visible in traces.",
         ),
         Scenario(
             "provider-outage",
-            FaultSet(outage=True, error_type="unavailable"),
+            Faults(outage=True, error_type="unavailable"),
             "The provider is down: every model call fails (HTTP 503); health checks still pass.",
             "Availability SLO collapses, the fast burn-rate alert fires, AI-ops writes a summary.",
         ),
         Scenario(
             "token-inflation",
-            FaultSet(token_inflation=4.0),
+            Faults(token_inflation=4.0),
             "Responses use four times the tokens: a cost spike with no errors.",
             "Tokens per request and cost per tenant jump; the cost alert fires if it lasts.",
         ),
         Scenario(
             "error-storm",
-            FaultSet(error_rate=0.6, error_type="internal", latency_ms=300.0),
+            Faults(error_rate=0.6, error_type="internal", latency_ms=300.0),
             "Mixed slowness and internal errors on 60% of calls.",
             "5xx rate and latency rise together; error logs and failed traces pile up.",
         ),

@@ -39,7 +39,6 @@ class LabConfig:
     grafana_url: str
     prometheus_url: str
     alertmanager_url: str
-    aiops_url: str
     grafana_user: str
     grafana_password: str
 
@@ -63,7 +62,6 @@ class LabConfig:
             grafana_url=url("GRAFANA_URL", "GRAFANA_PORT", 3000).rstrip("/"),
             prometheus_url=url("PROMETHEUS_URL", "PROMETHEUS_PORT", 9090).rstrip("/"),
             alertmanager_url=url("ALERTMANAGER_URL", "ALERTMANAGER_PORT", 9093).rstrip("/"),
-            aiops_url=url("AIOPS_URL", "AIOPS_PORT", 8001).rstrip("/"),
             grafana_user=merged.get("GRAFANA_ADMIN_USER", "admin"),
             grafana_password=merged.get("GRAFANA_ADMIN_PASSWORD", ""),
         )

@@ -11,7 +11,8 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from scenarios.faults import FAILURE_SCENARIOS, SCENARIOS, FaultSet
+from genai_service.faults import Faults
+from scenarios.faults import FAILURE_SCENARIOS, SCENARIOS
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def format_plan(seed: int, steps: Sequence[Step]) -> str:
 
 def run_plan(
     steps: Sequence[Step],
-    apply: Callable[[FaultSet], None],
+    apply: Callable[[Faults], object],
     sleep: Callable[[float], None],
     announce: Callable[[str], None] = print,
     time_scale: float = 1.0,

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from dashgen.names import ROOT
+from dashgen.yamlout import BlockDumper
 
 ALERTMANAGER_DIR = ROOT / "alertmanager"
 LOCAL_CONFIG = ALERTMANAGER_DIR / "alertmanager.yml"
@@ -65,22 +66,9 @@ def _routed_receivers(route: dict[str, Any]) -> set[str]:
     return names
 
 
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
-    if "\n" in data:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
-
-
-_Dumper.add_representer(str, _str_presenter)
-
-
 def render_amp_definition() -> str:
     local = yaml.safe_load(LOCAL_CONFIG.read_text())
-    inner = yaml.dump(amp_config(local), Dumper=_Dumper, sort_keys=False, width=1000)
+    inner = yaml.dump(amp_config(local), Dumper=BlockDumper, sort_keys=False, width=1000)
     definition = {
         "template_files": {TEMPLATE.name: TEMPLATE.read_text()},
         "alertmanager_config": inner,
@@ -93,4 +81,4 @@ def render_amp_definition() -> str:
         "#     --data fileb://alertmanager/aws/alertmanager-definition.yaml\n"
         f"# after replacing {SNS_TOPIC_ARN} and the region with yours.\n"
     )
-    return header + yaml.dump(definition, Dumper=_Dumper, sort_keys=False, width=1000)
+    return header + yaml.dump(definition, Dumper=BlockDumper, sort_keys=False, width=1000)

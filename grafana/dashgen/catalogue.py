@@ -1,7 +1,7 @@
 """Which Prometheus series dashboards and rules may use.
 
 Three sources, nothing else:
-1. the metric catalogue (app/genai_service/telemetry/catalogue.yaml), `prometheus:` names, with
+1. the metric catalogue (app/lab_telemetry/catalogue.yaml), `prometheus:` names, with
    _bucket/_sum/_count for histograms;
 2. the recording rules in prometheus/rules/*.yml;
 3. EXTERNAL_METRICS below: self-metrics of the pipeline's components (collector, Loki, Tempo,
@@ -52,7 +52,7 @@ EXTERNAL_METRICS: dict[str, str] = {
 
 
 def catalogue_series() -> set[str]:
-    from genai_service.telemetry.instruments import catalogue
+    from lab_telemetry.instruments import catalogue
 
     names: set[str] = set()
     for spec in catalogue().values():

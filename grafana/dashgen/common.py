@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
+from typing import TypeVar
 
 from grafana_foundation_sdk.builders import (
     bargauge,
@@ -39,6 +40,9 @@ GRAFANA = dm.DataSourceRef(type_val="grafana", uid="-- Grafana --")
 RATE = "$__rate_interval"
 
 Panel = cogbuilder.Builder[dm.Panel]
+B = TypeVar("B", timeseries.Panel, stat.Panel, bargauge.Panel, table.Panel)
+# Every data source's query builder: each sets its own ref id.
+Query = prometheus.Dataquery | loki.Dataquery | tempo.Dataquery
 
 
 def _ref_ids() -> Iterator[str]:
@@ -62,7 +66,7 @@ def logql(expr: str, legend: str = "", *, max_lines: int | None = None):
     return q
 
 
-def _targets(panel, queries: Iterable[cogbuilder.Builder]):
+def _targets(panel, queries: Iterable[Query]):
     for ref, q in zip(_ref_ids(), queries, strict=False):
         panel = panel.with_target(q.ref_id(ref))
     return panel
@@ -76,9 +80,16 @@ def thresholds(*steps: tuple[float | None, str]) -> dashboard.ThresholdsConfig:
     )
 
 
+def _panel(
+    p: B, title: str, description: str, unit: str, w: int, h: int, ds: dm.DataSourceRef = PROM
+) -> B:
+    """What every panel sets: title, description, data source, unit and size."""
+    return p.title(title).description(description).datasource(ds).unit(unit).span(w).height(h)
+
+
 def graph(
     title: str,
-    queries: Iterable[cogbuilder.Builder],
+    queries: Iterable[Query],
     *,
     unit: str = "short",
     description: str = "",
@@ -90,13 +101,7 @@ def graph(
     steps: tuple[tuple[float | None, str], ...] = (),
 ):
     p = (
-        timeseries.Panel()
-        .title(title)
-        .description(description)
-        .datasource(ds)
-        .unit(unit)
-        .span(w)
-        .height(h)
+        _panel(timeseries.Panel(), title, description, unit, w, h, ds)
         .fill_opacity(10)
         .legend(
             VizLegendOptions()
@@ -122,7 +127,7 @@ def _threshold_lines():
 
 def single_stat(
     title: str,
-    queries: Iterable[cogbuilder.Builder],
+    queries: Iterable[Query],
     *,
     unit: str = "short",
     description: str = "",
@@ -132,13 +137,7 @@ def single_stat(
     decimals: int | None = None,
 ):
     p = (
-        stat.Panel()
-        .title(title)
-        .description(description)
-        .datasource(PROM)
-        .unit(unit)
-        .span(w)
-        .height(h)
+        _panel(stat.Panel(), title, description, unit, w, h)
         .thresholds(thresholds(*steps))
         .color_mode(cm.BigValueColorMode.BACKGROUND)
         .graph_mode(cm.BigValueGraphMode.AREA)
@@ -150,7 +149,7 @@ def single_stat(
 
 def bars(
     title: str,
-    queries: Iterable[cogbuilder.Builder],
+    queries: Iterable[Query],
     *,
     unit: str = "short",
     description: str = "",
@@ -160,13 +159,7 @@ def bars(
     max_val: float | None = None,
 ):
     p = (
-        bargauge.Panel()
-        .title(title)
-        .description(description)
-        .datasource(PROM)
-        .unit(unit)
-        .span(w)
-        .height(h)
+        _panel(bargauge.Panel(), title, description, unit, w, h)
         .thresholds(thresholds(*steps))
         .orientation(cm.VizOrientation.HORIZONTAL)
         .display_mode(cm.BarGaugeDisplayMode.GRADIENT)
@@ -179,23 +172,14 @@ def bars(
 
 def prom_table(
     title: str,
-    queries: Iterable[cogbuilder.Builder],
+    queries: Iterable[Query],
     *,
     description: str = "",
     unit: str = "short",
     w: int = 12,
     h: int = 8,
 ):
-    p = (
-        table.Panel()
-        .title(title)
-        .description(description)
-        .datasource(PROM)
-        .unit(unit)
-        .span(w)
-        .height(h)
-    )
-    return _targets(p, queries)
+    return _targets(_panel(table.Panel(), title, description, unit, w, h), queries)
 
 
 def log_panel(title: str, expr: str, *, description: str = "", w: int = 24, h: int = 10):
@@ -258,7 +242,7 @@ def row(title: str) -> dashboard.Row:
     return dashboard.Row(title)
 
 
-def variables() -> list[dashboard.QueryVariable]:
+def variables() -> list[cogbuilder.Builder[dm.VariableModel]]:
     """environment, service, model, tenant: the same on every dashboard, each narrowing the next."""
 
     def var(name: str, label: str, query: str) -> dashboard.QueryVariable:
@@ -297,7 +281,7 @@ def variables() -> list[dashboard.QueryVariable]:
     ]
 
 
-def annotations() -> list[dashboard.AnnotationQuery]:
+def annotation_queries() -> list[cogbuilder.Builder[dm.AnnotationQuery]]:
     return [
         # Grafana's own annotations: AI-ops writes incident notes here, by dashboard uid.
         dashboard.AnnotationQuery()
@@ -322,7 +306,7 @@ def annotations() -> list[dashboard.AnnotationQuery]:
     ]
 
 
-def links() -> list[dashboard.DashboardLink]:
+def links() -> list[cogbuilder.Builder[dm.DashboardLink]]:
     return [
         dashboard.DashboardLink("GenAI lab")
         .type(dm.DashboardLinkType.DASHBOARDS)
@@ -347,7 +331,7 @@ def new_dashboard(
         .refresh("30s")
         .tooltip(dm.DashboardCursorSync.CROSSHAIR)
         .variables(variables())
-        .annotations(annotations())
+        .annotations(annotation_queries())
         .links(links())
     )
     return d

@@ -49,13 +49,10 @@ PROMPTS = "genai_lab_prompts_total"
 COST = "genai_lab_cost_usd_total"
 COST_REC = "genai_lab_cost_usd"
 BUDGET = "genai_lab_budget_daily_usd"
-BUDGET_LEFT = "slo:error_budget_remaining:ratio"
 CACHE = "genai_lab_cache_requests_total"
 DROPPED = "genai_lab_telemetry_dropped_total"
-FAILED_REC = "job:otelcol_failed_items:rate5m"
 MODEL = "gen_ai_request_model"
 TTFT = "gen_ai_client_operation_time_to_first_chunk_seconds"
-TPOC = "gen_ai_client_operation_time_per_output_chunk_seconds"
 USD = {"unit": "currencyUSD", "decimals": 2}
 
 

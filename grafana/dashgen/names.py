@@ -1,7 +1,7 @@
 """Shared names: datasource uids, dashboard uids, label sets, routes, template variables.
 
 The values follow ../shared/design/architecture.md and the metric catalogue
-(app/genai_service/telemetry/catalogue.yaml).
+(app/lab_telemetry/catalogue.yaml).
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ BY_SERVICE = ", ".join(SERVICE_LABELS)
 CHAT_ROUTE = "/v1/chat/completions"
 EMBEDDINGS_ROUTE = "/v1/embeddings"
 SLO_ROUTES_RE = f"{CHAT_ROUTE}|{EMBEDDINGS_ROUTE}"
-CRASH_ROUTE = "/crash"
 
 # The shared template variables: name -> the label it filters.
 VARIABLES = {

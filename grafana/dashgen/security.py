@@ -33,7 +33,13 @@ SEL = f"{SVC_SEL}, {TENANT_SEL}"
 # Auth failures are never attributed to a tenant (tenant_id="unknown"), so the tenant
 # variable does not filter them.
 AUTH_SEL = f'{SVC_SEL}, event_type="auth_failed"'
-QUIET = ((None, "green"), (1, "orange"), (20, "red"))
+Steps = tuple[tuple[float | None, str], ...]
+QUIET: Steps = ((None, "green"), (1, "orange"), (20, "red"))
+
+
+def _last_hour(title: str, expr: str, steps: Steps = QUIET, description: str = ""):
+    """One of the row of counts over the last hour."""
+    return single_stat(title, [prom(expr)], steps=steps, description=description, w=4, decimals=0)
 
 
 def _count_1h(metric: str, sel: str) -> str:
@@ -52,61 +58,46 @@ def security() -> dashboard.Dashboard:
     return (
         d.with_row(row("Last hour"))
         .with_panel(
-            single_stat(
+            _last_hour(
                 "Auth failures (1h)",
-                [prom(_count_1h(EVENTS, AUTH_SEL))],
-                steps=((None, "green"), (10, "orange"), (100, "red")),
-                description="401s for a missing, malformed or unknown API key.",
-                w=4,
-                decimals=0,
+                _count_1h(EVENTS, AUTH_SEL),
+                ((None, "green"), (10, "orange"), (100, "red")),
+                "401s for a missing, malformed or unknown API key.",
             )
         )
         .with_panel(
-            single_stat(
+            _last_hour(
                 "Injections blocked (1h)",
-                [prom(_count_1h(EVENTS, f'{SEL}, event_type="injection_blocked"'))],
-                steps=QUIET,
-                w=4,
-                decimals=0,
+                _count_1h(EVENTS, f'{SEL}, event_type="injection_blocked"'),
             )
         )
         .with_panel(
-            single_stat(
+            _last_hour(
                 "Injections flagged (1h)",
-                [prom(_count_1h(EVENTS, f'{SEL}, event_type="injection_flagged"'))],
-                steps=QUIET,
+                _count_1h(EVENTS, f'{SEL}, event_type="injection_flagged"'),
                 description="Scored over the flag threshold but under the block threshold: "
                 "served, and logged.",
-                w=4,
-                decimals=0,
             )
         )
         .with_panel(
-            single_stat(
+            _last_hour(
                 "Rate limited (1h)",
-                [prom(_count_1h(LIMITED, f'{SEL}, limit_reason=~"requests|tokens"'))],
-                steps=((None, "green"), (10, "orange"), (300, "red")),
-                w=4,
-                decimals=0,
+                _count_1h(LIMITED, f'{SEL}, limit_reason=~"requests|tokens"'),
+                ((None, "green"), (10, "orange"), (300, "red")),
             )
         )
         .with_panel(
-            single_stat(
+            _last_hour(
                 "Over budget (1h)",
-                [prom(_count_1h(LIMITED, f'{SEL}, limit_reason="budget"'))],
-                steps=QUIET,
+                _count_1h(LIMITED, f'{SEL}, limit_reason="budget"'),
                 description="Requests refused because the tenant spent its daily budget.",
-                w=4,
-                decimals=0,
             )
         )
         .with_panel(
-            single_stat(
+            _last_hour(
                 "PII detections (1h)",
-                [prom(_count_1h(PII, SEL))],
-                steps=((None, "green"), (10, "orange"), (50, "red")),
-                w=4,
-                decimals=0,
+                _count_1h(PII, SEL),
+                ((None, "green"), (10, "orange"), (50, "red")),
             )
         )
         .with_panel(

@@ -8,7 +8,7 @@ import pytest
 
 from bench import sdk_floor
 from bench.sdk_floor import Floor
-from tests.support.otlp_receiver import otlp_grpc_receiver
+from tools.otlp_receiver import otlp_grpc_receiver
 
 
 @pytest.mark.contract

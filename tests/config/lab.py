@@ -95,3 +95,21 @@ def mebibytes(value: str | int) -> float:
     unit = (m.group(2) or "b").lower().rstrip("b").rstrip("i")
     factor = {"": 1 / 2**20, "k": 1 / 1024, "m": 1.0, "g": 1024.0}[unit]
     return number * factor
+
+
+# Host ports from shared/design/architecture.md, as published by default.
+ARCHITECTURE_PORTS = {
+    "genai-service": {8000},
+    "aiops": {8001},
+    "adot": {4317, 4318, 13133},
+    "prometheus": {9090},
+    "alertmanager": {9093},
+    "loki": {3100},
+    "tempo": {3200},
+    "minio": {9000, 9001},
+    "xray-daemon": set(),
+    "grafana": {3000},
+    "locust": {8089},
+    "minio-init": set(),
+    "grafana-token": set(),
+}

@@ -17,7 +17,7 @@ from dashgen import amp
 from dashgen.catalogue import rules
 from tests.conftest import real_tool
 from tests.support.alerting import ALERTMANAGER_CONFIG, write_config
-from tests.support.processes import free_port, run_alertmanager
+from tools.processes import free_port, run_alertmanager
 
 pytestmark = pytest.mark.config
 

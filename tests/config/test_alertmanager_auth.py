@@ -9,9 +9,9 @@ import httpx
 import pytest
 import yaml
 
-from tests.app.aiops.recorder import recording_server
+from tools.recorder import recording_server
 from tests.support.alerting import ALERTMANAGER_CONFIG, write_config
-from tests.support.processes import run_alertmanager
+from tools.processes import run_alertmanager
 
 pytestmark = pytest.mark.config
 

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from tests.config.lab import (
+    ARCHITECTURE_PORTS,
     AWS_OVERLAY,
     AWS_TEST_ENV,
     COMPOSE_FILE,
@@ -41,22 +42,6 @@ NO_HEALTHCHECK = {
 # Services that run the app image (app/Dockerfile) rather than a pulled one; the first builds it.
 BUILT = {"genai-service", "aiops", "grafana-token"}
 APP_BUILDER = "genai-service"
-# Host ports from shared/design/architecture.md, as published by default.
-ARCHITECTURE_PORTS = {
-    "genai-service": {8000},
-    "aiops": {8001},
-    "adot": {4317, 4318, 13133},
-    "prometheus": {9090},
-    "alertmanager": {9093},
-    "loki": {3100},
-    "tempo": {3200},
-    "minio": {9000, 9001},
-    "xray-daemon": set(),
-    "grafana": {3000},
-    "locust": {8089},
-    "minio-init": set(),
-    "grafana-token": set(),
-}
 # Go programs: their GOMEMLIMIT must sit under the container limit.
 GO_SERVICES = {
     "adot",

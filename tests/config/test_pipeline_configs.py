@@ -24,6 +24,7 @@ from tests.config.lab import (
     resolved_compose,
 )
 from tests.conftest import ROOT, real_tool
+from tools.processes import run_cli
 
 pytestmark = pytest.mark.config
 
@@ -279,12 +280,7 @@ def test_promtool_accepts_prometheus_config(tmp_path: Path) -> None:
     )
     copy = tmp_path / "prometheus.yml"
     copy.write_text(config)
-    out = subprocess.run(
-        [str(real_tool("promtool")), "check", "config", str(copy)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = run_cli([str(real_tool("promtool")), "check", "config", str(copy)], timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "SUCCESS" in out.stdout + out.stderr
 
@@ -311,12 +307,7 @@ def test_prometheus_flags_enable_remote_write_and_exemplars() -> None:
 
 def test_amtool_accepts_alertmanager_config() -> None:
     assert ALERTMANAGER.exists(), "docker-compose.yml mounts alertmanager/alertmanager.yml"
-    out = subprocess.run(
-        [str(real_tool("amtool")), "check-config", str(ALERTMANAGER)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = run_cli([str(real_tool("amtool")), "check-config", str(ALERTMANAGER)], timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from dashgen.names import DASHBOARD_DIR, ROOT, SLO_RULES_FILE
 from dashgen.promql import rule_queries, selector_names
 from tests.conftest import real_tool
 from tests.support.promql import Parser, prometheus_parser, query_problems
+from tools.processes import run_cli
 
 pytestmark = pytest.mark.config
 
@@ -40,11 +40,8 @@ def test_rule_files_exist_for_every_area() -> None:
 
 
 def test_promtool_check_rules_passes() -> None:
-    out = subprocess.run(
-        [str(real_tool("promtool")), "check", "rules", *map(str, rule_files())],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    out = run_cli(
+        [str(real_tool("promtool")), "check", "rules", *map(str, rule_files())], timeout=120
     )
     assert out.returncode == 0, out.stdout + out.stderr
     found = sum(int(n) for n in re.findall(r"SUCCESS: (\d+) rules found", out.stdout))
@@ -53,12 +50,8 @@ def test_promtool_check_rules_passes() -> None:
 
 def test_promtool_unit_tests_pass() -> None:
     tests = sorted(p.name for p in RULE_TESTS_DIR.glob("*.yml"))
-    out = subprocess.run(
-        [str(real_tool("promtool")), "test", "rules", *tests],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=RULE_TESTS_DIR,
+    out = run_cli(
+        [str(real_tool("promtool")), "test", "rules", *tests], timeout=300, cwd=RULE_TESTS_DIR
     )
     assert out.returncode == 0, out.stdout[-6000:] + out.stderr[-2000:]
 

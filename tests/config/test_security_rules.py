@@ -4,14 +4,14 @@ the shared conventions, has a runbook, and uses only catalogued series."""
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from genai_service.telemetry.instruments import catalogue
+from lab_telemetry.instruments import catalogue
 from tests.conftest import real_tool
+from tools.processes import run_cli
 
 pytestmark = pytest.mark.config
 
@@ -32,20 +32,13 @@ def rules() -> list[dict]:
 
 
 def test_promtool_checks_the_rules() -> None:
-    out = subprocess.run(
-        [str(real_tool("promtool")), "check", "rules", str(RULES)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = run_cli([str(real_tool("promtool")), "check", "rules", str(RULES)], timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
 def test_promtool_unit_tests_pass_and_cover_every_alert() -> None:
-    out = subprocess.run(
+    out = run_cli(
         [str(real_tool("promtool")), "test", "rules", str(RULE_TESTS)],
-        capture_output=True,
-        text=True,
         timeout=120,
         cwd=RULE_TESTS.parent,
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tools.processes import run_cli
 
 pytestmark = pytest.mark.config
 
@@ -134,13 +135,7 @@ def _run_up(
     # up.sh reads ports and bind address from .env; give it a copy in a scratch checkout.
     work = _scratch_checkout(tmp_path, "scripts/up.sh")
     (work / ".env").write_text("BIND_ADDRESS=127.0.0.1\nGRAFANA_PORT=3300\n")
-    return subprocess.run(
-        [bash, str(work / "scripts" / "up.sh")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    return run_cli([bash, str(work / "scripts" / "up.sh")], env=env, timeout=60)
 
 
 def _calls(tmp_path: Path) -> list[str]:

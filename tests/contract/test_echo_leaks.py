@@ -12,8 +12,8 @@ import uuid
 import httpx
 import pytest
 
-from tests.support.otlp_receiver import attributes, otlp_http_receiver
-from tests.support.processes import run_service
+from tools.otlp_receiver import attributes, otlp_http_receiver
+from tools.processes import run_service
 
 pytestmark = pytest.mark.contract
 

@@ -13,7 +13,7 @@ import httpx
 import openai
 import pytest
 
-from tests.support.processes import run_service
+from tools.processes import run_service
 
 pytestmark = pytest.mark.contract
 

@@ -12,7 +12,7 @@ import httpx
 import openai
 import pytest
 
-from tests.support.processes import RunningProcess, run_service
+from tools.processes import RunningProcess, run_service
 
 pytestmark = pytest.mark.contract
 

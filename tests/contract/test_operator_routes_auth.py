@@ -10,7 +10,7 @@ import re
 import httpx
 import pytest
 
-from tests.support.processes import free_port, run_service
+from tools.processes import free_port, run_service
 
 pytestmark = pytest.mark.contract
 

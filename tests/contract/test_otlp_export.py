@@ -15,13 +15,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.support.otlp_receiver import (
+from tools.otlp_receiver import (
     Received,
     attributes,
     otlp_grpc_receiver,
     otlp_http_receiver,
 )
-from tests.support.processes import free_port, run_service
+from tools.processes import free_port, run_service
 
 pytestmark = pytest.mark.contract
 

@@ -12,8 +12,8 @@ import re
 import httpx
 import pytest
 
-from genai_service.telemetry.instruments import catalogue
-from tests.support.processes import free_port, run_service
+from lab_telemetry.instruments import catalogue
+from tools.processes import free_port, run_service
 
 pytestmark = pytest.mark.contract
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import run_service
+from tools.processes import run_service
 
 pytestmark = pytest.mark.contract
 

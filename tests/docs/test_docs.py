@@ -39,7 +39,7 @@ Docs = Mapping[Path, str]
 # Ports a doc may mention that compose does not publish, with the reason.
 NATIVE_PORTS: dict[int, str] = {
     9464: "OTEL_METRICS_EXPORTER=prometheus natively (OTEL_EXPORTER_PROMETHEUS_PORT default, "
-    "app/genai_service/telemetry/setup.py)",
+    "app/lab_telemetry/setup.py)",
 }
 # Generated or git-ignored paths a doc may name that are not in the repository.
 GENERATED_PATHS = (".env", ".venv", ".tools", ".aiops")

@@ -32,7 +32,7 @@ import pytest
 
 from tests.support.alerting import write_config
 from tests.support.locust_headless import LocustRun, run_locust
-from tests.support.processes import (
+from tools.processes import (
     ROOT,
     RunningProcess,
     free_port,
@@ -122,9 +122,7 @@ def _reload(prom: RunningProcess, workdir: Path, config: str) -> None:
 
 @pytest.fixture(scope="session")
 def alerting_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    if not (ROOT / "app" / "aiops" / "main.py").exists():
-        pytest.skip("the AI-ops service (app/aiops/main.py) is not there yet")
-    from tests.app.aiops.service import WEBHOOK_TOKEN, closed_url, run_aiops
+    from tests.support.aiops_service import WEBHOOK_TOKEN, closed_url, run_aiops
 
     tmp = tmp_path_factory.mktemp("alerting-pipeline")
     started = time.monotonic()

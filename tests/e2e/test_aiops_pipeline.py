@@ -7,7 +7,7 @@ routes delivering its webhook to aiops, and aiops reading Prometheus back.
 Natively there is no Loki or Tempo. So the route and the error come from Prometheus
 (genai_lab_exceptions_unhandled_total by http_route and exception_type), the summary must say
 so, and it must list Loki and Tempo as not read. In the compose stack the error's message
-("division by zero") comes from the Loki log line instead (tests/app/aiops, crashstorm-errors).
+("division by zero") comes from the Loki log line instead (tests/unit/aiops, crashstorm-errors).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.app.aiops.service import wait_incident
 from tests.e2e.conftest import Pipeline
-from tests.support.processes import ROOT
+from tests.support.aiops_service import wait_incident
+from tools.processes import ROOT
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.locust_headless import run_locust
-from tests.support.processes import run_service
+from tools.processes import run_service
 
 pytestmark = pytest.mark.e2e
 

@@ -20,7 +20,7 @@ import pytest
 from scenarios.clients import FaultsClient
 from scenarios.faults import get_scenario
 from tests.support.locust_headless import LocustRun, run_locust
-from tests.support.processes import RunningProcess, run_service
+from tools.processes import RunningProcess, run_service
 
 pytestmark = pytest.mark.e2e
 
@@ -103,7 +103,7 @@ def test_recovery_restores_a_clean_run(
 ) -> None:
     faults.apply(get_scenario("error-storm").faults)
     faults.apply(get_scenario("recovery").faults)
-    assert faults.get() == get_scenario("recovery").faults.to_body()
+    assert faults.get() == get_scenario("recovery").faults.as_dict()
     result = run_locust(service.base_url, tmp_path, users=3, run_s=3)
     total = result.entry("Aggregated")
     assert total.requests >= 30 and total.failures == 0, result.failures

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.locust_headless import LocustRun, run_locust
-from tests.support.processes import RunningProcess, run_service
+from tools.processes import RunningProcess, run_service
 
 pytestmark = pytest.mark.e2e
 

@@ -19,7 +19,7 @@ import pytest
 
 from scenarios.timeline import BASELINE_USERS, OUTAGE_ALERT
 from tests.support.locust_headless import LOCUST, LOCUSTFILE
-from tests.support.processes import RunningProcess, free_port, run_process, run_service
+from tools.processes import RunningProcess, free_port, run_cli, run_process, run_service
 
 pytestmark = pytest.mark.e2e
 
@@ -97,14 +97,7 @@ def test_make_load_changes_the_running_shape(
     locust_ui: RunningProcess, service: RunningProcess
 ) -> None:
     env = cli_env(locust_ui, service)
-    done = subprocess.run(
-        cli("load", "--users", "4", "--spawn-rate", "10"),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    done = run_cli(cli("load", "--users", "4", "--spawn-rate", "10"), env=env, timeout=30)
     assert done.returncode == 0, done.stderr
     wait_until(lambda: users(locust_ui) == 4, 10, "4 users after make load")
 
@@ -135,14 +128,7 @@ def test_unattended_demo_injects_the_outage_and_leaves_the_lab_healthy(
 ) -> None:
     env = cli_env(locust_ui, service)
     # Ten minutes at 0.01 is six seconds; every beat's action still happens, in order.
-    done = subprocess.run(
-        cli("demo", "--time-scale", "0.01"),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_cli(cli("demo", "--time-scale", "0.01"), env=env, timeout=60)
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
     assert out.index("done: inject provider-outage") < out.rindex("done: inject recovery")

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
-from tests.support.processes import free_port
+from tools.processes import free_port, run_cli
 
 PROJECT = "genai-lab-stacktest"
 # A first run on a laptop pulls about 2 GB of images before this clock starts.
@@ -56,11 +56,8 @@ class Lab:
         return f"http://127.0.0.1:{self.env[port_var]}"
 
     def compose(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
+        return run_cli(
             [*self.compose_cmd, *args],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
             timeout=timeout,
             env={**os.environ, "COMPOSE_PROJECT_NAME": PROJECT},
         )
@@ -106,11 +103,8 @@ class Lab:
     def stats(self) -> dict[str, tuple[float, float]]:
         """Memory in use and limit (MiB) per service, from `docker stats`."""
         ids = {c["ID"]: c["Service"] for c in self.containers() if c["State"] == "running"}
-        out = subprocess.run(
-            ["docker", "stats", "--no-stream", "--format", "{{json .}}", *ids],
-            capture_output=True,
-            text=True,
-            timeout=120,
+        out = run_cli(
+            ["docker", "stats", "--no-stream", "--format", "{{json .}}", *ids], timeout=120
         )
         assert out.returncode == 0, out.stderr
         result: dict[str, tuple[float, float]] = {}

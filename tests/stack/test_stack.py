@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from tests.config.lab import ARCHITECTURE_PORTS
 from tests.conftest import ROOT
 from tests.stack.conftest import Lab
 from tests.support.tempo import found_trace
@@ -27,20 +28,7 @@ T = TypeVar("T")
 # From a request to its metric / log / trace (architecture.md target: 10 s); generous for a
 # busy laptop, still a deadline.
 ARRIVAL_DEADLINE_S = 45.0
-EXPECTED_SERVICES = {
-    "genai-service",
-    "aiops",
-    "adot",
-    "xray-daemon",
-    "prometheus",
-    "alertmanager",
-    "loki",
-    "minio",
-    "minio-init",
-    "tempo",
-    "grafana",
-    "locust",
-}
+EXPECTED_SERVICES = set(ARCHITECTURE_PORTS)
 
 
 def poll(what: str, check: Callable[[], T | None], deadline_s: float = ARRIVAL_DEADLINE_S) -> T:

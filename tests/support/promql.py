@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.processes import run_prometheus
+from tools.processes import run_prometheus
 
 EMPTY_CONFIG = "global:\n  scrape_interval: 1m\n"
 

@@ -25,7 +25,7 @@ PLUGIN = textwrap.dedent(
     def pytest_collection_finish(session):
         from opentelemetry import trace
         from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
-        from genai_service.telemetry import setup
+        from lab_telemetry import setup
 
         state = {
             "httpx_instrumented": HTTPXClientInstrumentor().is_instrumented_by_opentelemetry,

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.processes import run_alertmanager, run_prometheus
+from tools.processes import run_alertmanager, run_prometheus
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from aiops.context import QueryResult, SeriesStats
-from aiops.gather import catalogue
+from lab_telemetry.instruments import catalogue
 
 
 async def rule_expr(
@@ -113,7 +113,7 @@ def related_queries(alert_labels: dict[str, str]) -> dict[str, str]:
     Names and labels come from the catalogue; a renamed metric fails here at start-up, not
     silently at 3 a.m.
     """
-    cat = catalogue.load()
+    cat = catalogue()
     sel = selector(alert_labels)
     http = cat["http.server.request.duration"]
     genai = cat["gen_ai.client.operation.duration"]

@@ -11,11 +11,11 @@ import hmac
 
 from fastapi import Request
 
-from genai_service.api.errors import APIError
-from genai_service.context import current_caller
+from genai_service.errors import APIError
 from genai_service.guardrails.auth import bearer_token
 from genai_service.guardrails.events import UNKNOWN_TENANT, EventType, SecurityEvent
 from genai_service.guardrails.guard import Guardrails
+from lab_telemetry.context import current_caller
 
 
 def _refuse(request: Request, reason: str, error: APIError) -> APIError:
@@ -34,10 +34,9 @@ def _refuse(request: Request, reason: str, error: APIError) -> APIError:
 
 def _is_admin(token: str | None, request: Request) -> bool:
     expected: str | None = request.app.state.settings.admin_token
-    return bool(token and expected) and hmac.compare_digest(
-        token.encode(),
-        expected.encode(),  # type: ignore[union-attr]
-    )
+    if not token or not expected:
+        return False
+    return hmac.compare_digest(token.encode(), expected.encode())
 
 
 def check_admin(request: Request) -> None:

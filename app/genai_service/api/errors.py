@@ -17,20 +17,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import Scope
 
-from genai_service.context import current_caller
-from genai_service.providers.base import ProviderError
-from genai_service.redaction import redact_tokens
-from genai_service.telemetry.instruments import instrument
+from genai_service.errors import APIError, ProviderError, error_code
+from lab_telemetry.context import current_caller
+from lab_telemetry.instruments import instrument
+from lab_telemetry.redaction import redact_tokens
 
 log = structlog.get_logger()
 
-ERROR_CODES_BY_TYPE = {
-    "throttled": "rate_limit_exceeded",
-    "timeout": "timeout",
-    "unavailable": "service_unavailable",
-    "internal": "upstream_error",
-    "invalid_request": "invalid_request",
-}
 _STATUS_REASONS = {
     401: "unauthorized",
     403: "forbidden",
@@ -39,30 +32,6 @@ _STATUS_REASONS = {
     413: "body_too_large",
     415: "unsupported_media_type",
 }
-
-
-class APIError(Exception):
-    """A 4xx the API answers on purpose; `reason` is the reject.reason metric attribute."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        reason: str,
-        param: str | None = None,
-        code: str | None = None,
-        error_type: str = "invalid_request_error",
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.reason = reason
-        self.param = param
-        self.code = code or reason
-        self.error_type = error_type
-        self.headers = headers
 
 
 def error_body(
@@ -177,7 +146,7 @@ def provider_failure(request: Request, exc: ProviderError) -> Response:
         exc.http_status,
         exc.message,
         exc.error_type,
-        code=ERROR_CODES_BY_TYPE.get(exc.error_type, exc.error_type),
+        code=error_code(exc.error_type),
         headers=headers,
     )
 

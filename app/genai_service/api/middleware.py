@@ -22,8 +22,8 @@ from genai_service.api.errors import (
     route_template,
     unhandled_body,
 )
-from genai_service.context import Caller, reset_caller, set_caller
-from genai_service.telemetry.instruments import instrument
+from lab_telemetry.context import Caller, reset_caller, set_caller
+from lab_telemetry.instruments import instrument
 
 log = structlog.get_logger()
 
@@ -44,7 +44,9 @@ def safe_id(value: str | None) -> str | None:
     return None
 
 
-class CallerMiddleware:
+class _HTTPMiddleware:
+    """Pure ASGI middleware for HTTP requests; lifespan and websocket messages pass through."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -52,6 +54,14 @@ class CallerMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.http(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class CallerMiddleware(_HTTPMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id, replaced = request_ids.choose(_header(scope, b"x-request-id"))
         caller = Caller(
             request_id=request_id,
@@ -74,17 +84,14 @@ class CallerMiddleware:
             reset_caller(token)
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(_HTTPMiddleware):
     """413 for bodies above the limit: by Content-Length up front, or counted as they arrive."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_body_bytes = max_body_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.max_body_bytes
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -114,17 +121,11 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
 
-class UnhandledErrorMiddleware:
+class UnhandledErrorMiddleware(_HTTPMiddleware):
     """The last line: an exception nobody handled is logged with its traceback, counted,
     recorded on the server span, and answered with an OpenAI-shaped 500 (no traceback)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:

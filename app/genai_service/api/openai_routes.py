@@ -10,7 +10,6 @@ import structlog
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from genai_service.api.errors import ERROR_CODES_BY_TYPE, APIError
 from genai_service.api.openai_format import (
     ChunkWriter,
     completion_payload,
@@ -27,13 +26,13 @@ from genai_service.api.schemas import (
     ModelCard,
     ModelList,
 )
+from genai_service.errors import APIError, ProviderError, error_code
 from genai_service.orchestrator.service import Orchestrator
 from genai_service.orchestrator.templates import TemplateError
 from genai_service.pricing import ModelPrice, PricingTable
 from genai_service.providers.base import (
     ChatRequest,
     EmbeddingRequest,
-    ProviderError,
     StreamChunk,
 )
 from genai_service.settings import Settings
@@ -156,7 +155,7 @@ async def _stream(
                     chunk = None
         except ProviderError as exc:
             log.warning("provider failed mid-stream", error_type=exc.error_type, detail=exc.message)
-            yield writer.error(exc.message, exc.error_type, ERROR_CODES_BY_TYPE.get(exc.error_type))
+            yield writer.error(exc.message, exc.error_type, error_code(exc.error_type))
         finally:
             await stream.aclose()
         yield ChunkWriter.DONE

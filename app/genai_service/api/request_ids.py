@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from genai_service.redaction import token_pii_kind
+from lab_telemetry.redaction import token_pii_kind
 
 REPLACED_HEADER = b"x-request-id-replaced"
 REPLACED_VALUE = b"contains-pii"

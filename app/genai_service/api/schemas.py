@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
+from genai_service.errors import InjectableError
+
 
 class TextPart(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -93,7 +95,7 @@ class FaultsBody(BaseModel):
 
     latency_ms: float = Field(default=0.0, ge=0, le=600_000)
     error_rate: float = Field(default=0.0, ge=0, le=1)
-    error_type: Literal["throttled", "timeout", "unavailable", "internal"] = "internal"
+    error_type: InjectableError = "internal"
     outage: bool = False
     token_inflation: float = Field(default=1.0, ge=1, le=1000)
 

@@ -2,5 +2,5 @@
 security events they raise.
 
 The modules here are pure (no I/O beyond reading a key file) so each guard is unit-tested on its
-own; genai_service.guardrails.http is the thin FastAPI layer that wires them into the service.
+own; guard.py is the thin FastAPI layer that wires them into the service.
 """

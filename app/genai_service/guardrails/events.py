@@ -108,7 +108,7 @@ SCORE_METRIC = "genai_lab.guardrails.injection.score"
 
 
 def _catalogued(name: str) -> Any:
-    from genai_service.telemetry.instruments import instrument
+    from lab_telemetry.instruments import instrument
 
     return instrument(name)
 

@@ -7,16 +7,16 @@ Per request, in order (cheapest and most decisive first):
   3. prompt-injection score on the user's messages (on the span; flagged, or 400 when blocked);
   4. PII counts by type in the user's messages (an event; the orchestrator redacts the text).
 
-Wiring (create_app): ``guard = Guardrails.from_settings(settings, pricing)``, wrap the provider
-with ``guard.metered(provider)``, and include the OpenAI router with
-``dependencies=[Depends(guard)]``.
+Wiring (create_app): ``guard = Guardrails(settings, cost_usd=..., tenant_label=..., keys=...)``;
+the provider stack's metering layer (providers/stack.py) calls ``guard.settle`` with each call's
+usage, and the OpenAI router runs with ``dependencies=[Depends(guard)]``.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
@@ -24,8 +24,7 @@ from typing import Any
 from fastapi import Request
 from opentelemetry import trace
 
-from genai_service.api.errors import APIError
-from genai_service.context import current_caller, set_caller
+from genai_service.errors import APIError
 from genai_service.guardrails.auth import ANONYMOUS, KeyStore, Principal, bearer_token
 from genai_service.guardrails.errors import (
     GuardrailRejection,
@@ -42,16 +41,10 @@ from genai_service.guardrails.events import (
 from genai_service.guardrails.injection import Action, InjectionScorer
 from genai_service.guardrails.ratelimit import LimitReason, TenantLimiter, estimate_tokens
 from genai_service.guardrails.settings import GuardrailSettings
-from genai_service.providers.base import (
-    ChatRequest,
-    ChatResult,
-    EmbeddingRequest,
-    EmbeddingResult,
-    Provider,
-    StreamChunk,
-    Usage,
-)
-from genai_service.redaction import redact_text
+from genai_service.providers.base import Usage
+from genai_service.tenants import TenantLabels
+from lab_telemetry.context import current_caller, set_caller
+from lab_telemetry.redaction import redact_text
 
 SPAN_PREFIX = "genai_lab.guardrails."
 _SCORED_ROLES = frozenset({"user", "tool"})
@@ -115,7 +108,7 @@ def _texts(body: Any) -> tuple[list[str], list[str]]:
 
 
 def pii_counts(texts: list[str]) -> dict[str, int]:
-    """PII found per type, using the service's one set of detectors (genai_service.redaction)."""
+    """PII found per type, using the service's one set of detectors (lab_telemetry.redaction)."""
     counts: dict[str, int] = {}
     for text in texts:
         already = len(_PLACEHOLDER.findall(text))
@@ -135,7 +128,7 @@ class Guardrails:
         settings: GuardrailSettings,
         *,
         cost_usd: Callable[[str, Usage], float],
-        tenant_label: Callable[[str | None], str] = lambda t: t or "other",
+        tenant_label: Callable[[str | None], str] | None = None,
         keys: KeyStore | None = None,
         limiter: TenantLimiter | None = None,
         telemetry: GuardrailTelemetry | None = None,
@@ -148,33 +141,14 @@ class Guardrails:
         )
         self.telemetry = telemetry or GuardrailTelemetry()
         self._cost_usd = cost_usd
-        self._label = tenant_label
         self._key_tenants = self.keys.tenants()
+        self.tenant_label = tenant_label or TenantLabels.of(self._key_tenants, [ANONYMOUS.tenant])
         for tenant, tier in self._key_tenants.items():
             self.telemetry.budget_remaining(
                 tenant, tier, self.limiter.remaining_budget_usd(tenant, tier)
             )
 
-    @classmethod
-    def from_settings(cls, settings: Any, pricing: Any) -> Guardrails:
-        """From the environment, labelling tenants like the rest of the service."""
-
-        def cost(model: str, usage: Usage) -> float:
-            return float(pricing.cost_usd(model, usage)) if pricing.get(model) else 0.0
-
-        return cls(
-            GuardrailSettings.from_env(),
-            cost_usd=cost,
-            tenant_label=getattr(settings, "tenant_label", lambda t: t or "other"),
-        )
-
     # -- tenants ---------------------------------------------------------------------------
-    def tenant_label(self, tenant: str) -> str:
-        """A bounded tenant name for metrics and limiter state."""
-        if tenant in self._key_tenants:
-            return tenant
-        return self._label(tenant)
-
     def _effective_tenant(self, principal: Principal) -> str:
         caller = current_caller()
         header_tenant = caller.tenant_id if caller else None
@@ -311,40 +285,3 @@ class Guardrails:
             admission.tier,
             self.limiter.remaining_budget_usd(admission.tenant, admission.tier),
         )
-
-    def metered(self, provider: Provider) -> Provider:
-        return MeteredProvider(provider, self)
-
-
-class MeteredProvider:
-    """Passes calls through and settles each one's usage with the guardrails."""
-
-    def __init__(self, inner: Provider, guard: Guardrails) -> None:
-        self._inner = inner
-        self._guard = guard
-        self.name = inner.name
-
-    def __getattr__(self, item: str) -> Any:
-        return getattr(self._inner, item)
-
-    async def chat(self, request: ChatRequest) -> ChatResult:
-        result = await self._inner.chat(request)
-        self._guard.settle(request.model, result.usage)
-        return result
-
-    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
-        stream = self._inner.chat_stream(request)
-        try:
-            async for chunk in stream:
-                if chunk.usage is not None:
-                    self._guard.settle(request.model, chunk.usage)
-                yield chunk
-        finally:
-            aclose = getattr(stream, "aclose", None)
-            if aclose is not None:
-                await aclose()
-
-    async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
-        result = await self._inner.embed(request)
-        self._guard.settle(request.model, result.usage)
-        return result

@@ -78,6 +78,12 @@ class Decision:
 ALLOWED = Decision(allowed=True)
 
 
+def refused(
+    reason: LimitReason, retry_after_s: int, message: str, *, retryable: bool = True
+) -> Decision:
+    return Decision(False, reason, retry_after_s, message, retryable)
+
+
 def retry_after(seconds: float) -> int:
     """Whole seconds for a Retry-After header: rounded up, never 0 for a refusal."""
     return max(1, math.ceil(seconds - 1e-9))
@@ -147,11 +153,10 @@ class TenantLimiter:
             now = self._clock()
             if limits.daily_budget_usd <= 0 or state.spent_usd >= limits.daily_budget_usd:
                 wait = seconds_to_utc_midnight(self._wall())
-                return Decision(
-                    allowed=False,
-                    reason=LimitReason.BUDGET,
-                    retry_after_s=retry_after(wait),
-                    message=(
+                return refused(
+                    LimitReason.BUDGET,
+                    retry_after(wait),
+                    (
                         f"Daily budget exhausted for tenant '{tenant}' ({tier} tier): "
                         f"${state.spent_usd:.2f} of ${limits.daily_budget_usd:.2f} spent today "
                         f"(UTC). It resets at 00:00 UTC, in {retry_after(wait)} s."
@@ -160,22 +165,20 @@ class TenantLimiter:
                 )
             wait = state.requests.wait_for(1, now)
             if wait > 0:
-                return Decision(
-                    allowed=False,
-                    reason=LimitReason.REQUESTS,
-                    retry_after_s=retry_after(wait),
-                    message=(
+                return refused(
+                    LimitReason.REQUESTS,
+                    retry_after(wait),
+                    (
                         f"Rate limit reached for tenant '{tenant}' ({tier} tier) on requests per "
                         f"minute: limit {limits.requests_per_minute}. "
                         f"Retry after {retry_after(wait)} s."
                     ),
                 )
             if estimated_tokens > limits.tokens_per_minute:
-                return Decision(
-                    allowed=False,
-                    reason=LimitReason.TOKENS,
-                    retry_after_s=60,
-                    message=(
+                return refused(
+                    LimitReason.TOKENS,
+                    60,
+                    (
                         f"Request too large for tenant '{tenant}' ({tier} tier): about "
                         f"{estimated_tokens} tokens, over the limit of "
                         f"{limits.tokens_per_minute} tokens per minute. Send a shorter prompt."
@@ -184,11 +187,10 @@ class TenantLimiter:
                 )
             wait = state.tokens.wait_for(max(1, estimated_tokens), now)
             if wait > 0:
-                return Decision(
-                    allowed=False,
-                    reason=LimitReason.TOKENS,
-                    retry_after_s=retry_after(wait),
-                    message=(
+                return refused(
+                    LimitReason.TOKENS,
+                    retry_after(wait),
+                    (
                         f"Rate limit reached for tenant '{tenant}' ({tier} tier) on tokens per "
                         f"minute: limit {limits.tokens_per_minute}, requested about "
                         f"{estimated_tokens}. Retry after {retry_after(wait)} s."

@@ -8,12 +8,12 @@ span comes from the telemetry seam that wraps the provider. No gen_ai attributes
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, replace
 
 from opentelemetry import trace
 
-from genai_service.context import current_caller
 from genai_service.orchestrator.cache import TTLCache, cache_key
 from genai_service.orchestrator.templates import TemplateRegistry
 from genai_service.providers.base import (
@@ -25,7 +25,8 @@ from genai_service.providers.base import (
     Provider,
     StreamChunk,
 )
-from genai_service.telemetry.instruments import instrument
+from lab_telemetry.context import current_caller
+from lab_telemetry.instruments import instrument
 
 tracer = trace.get_tracer(__name__)
 
@@ -124,7 +125,9 @@ class Orchestrator:
         self._count_prompt(request.model, cached=False)
         return ChatOutcome(result, cached=False)
 
-    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[tuple[StreamChunk, bool]]:
+    async def chat_stream(
+        self, request: ChatRequest
+    ) -> AsyncGenerator[tuple[StreamChunk, bool], None]:
         """Chunks with a `cached` flag. A hit replays the stored answer as a single chunk."""
         key, hit = self._lookup(request)
         if hit is not None:
@@ -133,8 +136,7 @@ class Orchestrator:
             yield StreamChunk(text="", finish_reason=hit.finish_reason, usage=hit.usage), True
             return
         parts: list[str] = []
-        stream = self.provider.chat_stream(request)
-        try:
+        async with aclosing(self.provider.chat_stream(request)) as stream:
             async for chunk in stream:
                 if chunk.text and self._redacting:
                     # Per chunk: a secret split across two chunks can slip through; the
@@ -155,10 +157,6 @@ class Orchestrator:
                     )
                     self._count_prompt(request.model, cached=False)
                 yield chunk, False
-        finally:
-            aclose = getattr(stream, "aclose", None)
-            if aclose is not None:
-                await aclose()
 
     async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
         return await self.provider.embed(request)

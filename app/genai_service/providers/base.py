@@ -1,15 +1,19 @@
 """The provider interface: what the orchestrator calls, whatever model sits behind it.
 
 Providers speak in these plain types, never in HTTP or OpenAI shapes: routes translate at the
-edge, and the telemetry seam (genai_service.telemetry.genai) wraps any Provider to add GenAI
+edge, and the telemetry seam (genai_service.providers.instrumented) wraps any Provider to add GenAI
 spans and metrics, so no provider carries instrumentation of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
+from dataclasses import dataclass, replace
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+# Token counts are what a call is priced by: defined with the prices, part of this interface.
+from genai_service.pricing import Usage as Usage
 
 
 @dataclass(frozen=True)
@@ -25,14 +29,6 @@ class ChatRequest:
     max_tokens: int | None = None
     temperature: float | None = None
     seed: int | None = None
-
-
-@dataclass(frozen=True)
-class Usage:
-    input_tokens: int
-    output_tokens: int
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -67,24 +63,6 @@ class EmbeddingResult:
     response_model: str
 
 
-@dataclass
-class ProviderError(Exception):
-    """A failure a real provider produces, already mapped to what the API answers.
-
-    error_type is the low-cardinality name used for error.type on spans and metrics
-    (throttled, timeout, unavailable, internal, invalid_request).
-    """
-
-    error_type: str
-    http_status: int
-    message: str
-    retry_after_s: float | None = None
-    details: dict[str, str] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return f"{self.error_type}: {self.message}"
-
-
 @runtime_checkable
 class Provider(Protocol):
     #: gen_ai.provider.name, e.g. "aws.bedrock"; the simulator names itself "simulated".
@@ -92,6 +70,57 @@ class Provider(Protocol):
 
     async def chat(self, request: ChatRequest) -> ChatResult: ...
 
-    def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]: ...
+    def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]: ...
 
     async def embed(self, request: EmbeddingRequest) -> EmbeddingResult: ...
+
+
+AnyRequest = ChatRequest | EmbeddingRequest
+UsageHook = Callable[[Usage], Usage]
+
+
+class ProviderWrapper:
+    """A Provider around another one (the layers of providers/stack.py).
+
+    Every call passes through. A subclass that acts around calls overrides begin(): it runs
+    before each call and may return a hook that sees (and may replace) the call's final usage,
+    whether the call is plain, streamed or an embedding. Attributes the wrapper does not have
+    (a provider's extras, such as the fault state) are the inner provider's. The inner stream is
+    closed with contextlib.aclosing, so a client that goes away closes every layer down to the
+    provider.
+    """
+
+    def __init__(self, inner: Provider) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.inner, attr)
+
+    async def begin(self, request: AnyRequest) -> UsageHook | None:
+        return None
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        hook = await self.begin(request)
+        result = await self.inner.chat(request)
+        return result if hook is None else _with_usage(result, hook(result.usage))
+
+    async def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
+        hook = await self.begin(request)
+        async with aclosing(self.inner.chat_stream(request)) as stream:
+            async for chunk in stream:
+                if hook is not None and chunk.usage is not None:
+                    chunk = _with_usage(chunk, hook(chunk.usage))
+                yield chunk
+
+    async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
+        hook = await self.begin(request)
+        result = await self.inner.embed(request)
+        return result if hook is None else _with_usage(result, hook(result.usage))
+
+
+R = TypeVar("R", ChatResult, StreamChunk, EmbeddingResult)
+
+
+def _with_usage(result: R, usage: Usage) -> R:
+    return result if usage is result.usage else replace(result, usage=usage)

@@ -13,7 +13,7 @@ import asyncio
 import contextvars
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -27,6 +27,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from genai_service.errors import ErrorType, ProviderError
 from genai_service.pricing import PricingTable
 from genai_service.providers.base import (
     ChatRequest,
@@ -34,11 +35,9 @@ from genai_service.providers.base import (
     EmbeddingRequest,
     EmbeddingResult,
     Message,
-    ProviderError,
     StreamChunk,
     Usage,
 )
-from genai_service.providers.errors import provider_error
 from genai_service.settings import Settings
 
 T = TypeVar("T")
@@ -55,18 +54,18 @@ FINISH_REASONS = {
 }
 
 # Bedrock error codes (the operations' `errors` in the service model) to provider errors.
-ERROR_TYPES = {
-    "ThrottlingException": "throttled",
-    "ServiceQuotaExceededException": "throttled",
-    "ModelTimeoutException": "timeout",
-    "ServiceUnavailableException": "unavailable",
-    "ModelNotReadyException": "unavailable",
-    "InternalServerException": "internal",
-    "ModelErrorException": "internal",
-    "ModelStreamErrorException": "internal",
-    "AccessDeniedException": "internal",
-    "ResourceNotFoundException": "internal",
-    "ValidationException": "invalid_request",
+ERROR_TYPES: dict[str, ErrorType] = {
+    "ThrottlingException": ErrorType.THROTTLED,
+    "ServiceQuotaExceededException": ErrorType.THROTTLED,
+    "ModelTimeoutException": ErrorType.TIMEOUT,
+    "ServiceUnavailableException": ErrorType.UNAVAILABLE,
+    "ModelNotReadyException": ErrorType.UNAVAILABLE,
+    "InternalServerException": ErrorType.INTERNAL,
+    "ModelErrorException": ErrorType.INTERNAL,
+    "ModelStreamErrorException": ErrorType.INTERNAL,
+    "AccessDeniedException": ErrorType.INTERNAL,
+    "ResourceNotFoundException": ErrorType.INTERNAL,
+    "ValidationException": ErrorType.INVALID_REQUEST,
 }
 
 # Titan Text Embeddings V2 accepts only these sizes.
@@ -94,13 +93,13 @@ def map_error(exc: Exception) -> ProviderError:
         code = str(err.get("Code", ""))
         message = str(err.get("Message", "")) or code
         # Errors inside a ConverseStream arrive as event members: throttlingException, ...
-        kind = ERROR_TYPES.get(code[:1].upper() + code[1:], "internal")
-        return provider_error(kind, f"Bedrock {code}: {message}")
+        kind = ERROR_TYPES.get(code[:1].upper() + code[1:], ErrorType.INTERNAL)
+        return kind.error(f"Bedrock {code}: {message}")
     if isinstance(exc, ReadTimeoutError | ConnectTimeoutError):
-        return provider_error("timeout", f"Bedrock did not answer in time: {exc}")
+        return ErrorType.TIMEOUT.error(f"Bedrock did not answer in time: {exc}")
     if isinstance(exc, EndpointConnectionError):
-        return provider_error("unavailable", f"Bedrock endpoint unreachable: {exc}")
-    return provider_error("internal", f"Bedrock call failed: {type(exc).__name__}: {exc}")
+        return ErrorType.UNAVAILABLE.error(f"Bedrock endpoint unreachable: {exc}")
+    return ErrorType.INTERNAL.error(f"Bedrock call failed: {type(exc).__name__}: {exc}")
 
 
 def converse_messages(messages: tuple[Message, ...]) -> tuple[list[dict[str, Any]], list[Any]]:
@@ -187,7 +186,7 @@ class BedrockProvider:
             response_id=f"chatcmpl-{request_id}",
         )
 
-    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+    async def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
         params = self.converse_request(request)
         try:
             response = await self._run(self.client.converse_stream, **params)
@@ -227,8 +226,7 @@ class BedrockProvider:
     def titan_body(self, text: str, dimensions: int | None) -> str:
         dims = dimensions or self.embedding_dimensions
         if dims not in TITAN_DIMENSIONS:
-            raise provider_error(
-                "invalid_request",
+            raise ErrorType.INVALID_REQUEST.error(
                 f"Titan Text Embeddings V2 supports dimensions {TITAN_DIMENSIONS}, not {dims}.",
             )
         return json.dumps({"inputText": text, "dimensions": dims, "normalize": True})

@@ -13,9 +13,10 @@ import hashlib
 import math
 import random
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
 
+from genai_service.errors import ErrorType
 from genai_service.providers.base import (
     ChatRequest,
     ChatResult,
@@ -24,7 +25,6 @@ from genai_service.providers.base import (
     StreamChunk,
     Usage,
 )
-from genai_service.providers.errors import provider_error
 from genai_service.providers.tokens import count_prompt_tokens, count_tokens
 
 _WORDS = """
@@ -37,12 +37,6 @@ was will can should may must helps shows means keeps makes needs uses checks we 
 this that these those our your their with for from into over under about
 """
 _VOCABULARY = tuple(_WORDS.split())
-_ERROR_MESSAGES = {
-    "throttled": "Too many requests, please wait before trying again.",
-    "timeout": "The model did not respond in time.",
-    "unavailable": "The model is temporarily unavailable.",
-    "internal": "The model returned an internal error.",
-}
 
 
 @dataclass(frozen=True)
@@ -159,7 +153,7 @@ class SimulatedProvider:
             return
         if kind == "timeout" and self.config.timeout_s > 0:
             await asyncio.sleep(self.config.timeout_s)
-        raise provider_error(kind, _ERROR_MESSAGES[kind])
+        raise ErrorType(kind).error()
 
     async def chat(self, request: ChatRequest) -> ChatResult:
         await self._maybe_fail()
@@ -176,7 +170,7 @@ class SimulatedProvider:
             response_id=f"chatcmpl-{uuid.uuid4().hex}",
         )
 
-    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+    async def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
         await self._maybe_fail()
         pieces, finish = self.answer(request)
         ttft, pace = self.time_to_first_token_s(), self.per_token_s()

@@ -1,0 +1,57 @@
+"""The provider stack, built in one place, outermost layer first:
+
+    metering        MeteredProvider below: charges each call's real tokens and cost to the
+                    tenant's limits and budget (guardrails/guard.py settles)
+    instrumentation providers/instrumented.py: GenAI spans and metrics, cost on the span
+    faults          faults.py: injected latency, errors, outages and token inflation, inside
+                    the instrumentation so an injected failure is traced like a real one
+    provider        the simulator or Amazon Bedrock (providers/factory.py)
+
+Every layer is a ProviderWrapper (providers/base.py). With OTEL_SDK_DISABLED=true the
+instrumentation layer is left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from genai_service.faults import FaultInjectingProvider, FaultState
+from genai_service.guardrails.guard import Guardrails
+from genai_service.pricing import PricingTable
+from genai_service.providers.base import AnyRequest, Provider, ProviderWrapper, Usage, UsageHook
+from genai_service.providers.factory import build_provider
+from genai_service.providers.instrumented import instrument_provider
+from genai_service.settings import Settings
+
+
+def provider_stack(
+    settings: Settings,
+    pricing: PricingTable,
+    *,
+    faults: FaultState,
+    guard: Guardrails,
+    tenant_label: Callable[[str | None], str],
+    provider: Provider | None = None,
+) -> Provider:
+    """metering ∘ instrumentation ∘ faults ∘ provider (the settings' provider by default)."""
+    model = provider if provider is not None else build_provider(settings, pricing)
+    with_faults = FaultInjectingProvider(model, faults, timeout_wait_s=settings.sim_timeout_s)
+    instrumented = instrument_provider(with_faults, pricing, tenant_label=tenant_label)
+    return MeteredProvider(instrumented, guard)
+
+
+class MeteredProvider(ProviderWrapper):
+    """Passes calls through and settles each one's usage with the guardrails."""
+
+    def __init__(self, inner: Provider, guard: Guardrails) -> None:
+        super().__init__(inner)
+        self._guard = guard
+
+    async def begin(self, request: AnyRequest) -> UsageHook:
+        settle = self._guard.settle
+
+        def charge(usage: Usage) -> Usage:
+            settle(request.model, usage)
+            return usage
+
+        return charge

@@ -1,4 +1,0 @@
-"""The in-memory telemetry pipeline of tests/app/telemetry, shared so guardrail tests see exactly
-what the service's real pipeline exports (stdout JSON, OTLP logs, spans, metrics)."""
-
-from tests.app.telemetry.conftest import in_memory_telemetry, pipeline  # noqa: F401  (fixtures)

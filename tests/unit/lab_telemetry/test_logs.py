@@ -1,0 +1,117 @@
+"""Logs: structlog and stdlib records reach stdout JSON and OTLP, correlated and redacted."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import structlog
+from opentelemetry import trace
+
+from lab_telemetry.context import Caller, reset_caller, set_caller
+
+pytestmark = pytest.mark.unit
+
+tracer = trace.get_tracer("tests.logs")
+
+
+def test_log_record_trace_id_equals_its_span(pipeline) -> None:
+    log = structlog.get_logger("tests.logs")
+    with tracer.start_as_current_span("work") as span:
+        log.info("inside a span", answer=42)
+    ctx = span.get_span_context()
+
+    records = [r for r in pipeline.logs() if r.log_record.body == "inside a span"]
+    assert len(records) == 1
+    record = records[0].log_record
+    assert record.trace_id == ctx.trace_id
+    assert record.span_id == ctx.span_id
+    # structlog keys arrive as OTLP attributes (render_to_log_kwargs), not in the body.
+    assert record.attributes["answer"] == 42
+    assert record.severity_text == "INFO"
+    # The trace id lives in the record's trace context only: no clashing attribute.
+    assert "trace_id" not in record.attributes
+
+    lines = [line for line in pipeline.stdout_lines() if line["message"] == "inside a span"]
+    assert len(lines) == 1
+    line = lines[0]
+    assert line["trace_id"] == format(ctx.trace_id, "032x")
+    assert line["span_id"] == format(ctx.span_id, "016x")
+    assert line["level"] == "info"
+    assert line["logger"] == "tests.logs"
+    assert line["answer"] == 42
+    assert line["timestamp"].endswith("Z")
+
+
+def test_request_id_comes_from_the_caller(pipeline) -> None:
+    token = set_caller(Caller(request_id="req-77", tenant_id="acme"))
+    try:
+        structlog.get_logger("tests.logs").warning("caller known")
+    finally:
+        reset_caller(token)
+    line = next(x for x in pipeline.stdout_lines() if x["message"] == "caller known")
+    assert line["request_id"] == "req-77"
+    record = next(r for r in pipeline.logs() if r.log_record.body == "caller known")
+    assert record.log_record.attributes["request_id"] == "req-77"
+
+
+def test_pii_in_messages_and_fields_is_redacted_in_both_sinks(pipeline) -> None:
+    structlog.get_logger("tests.logs").info(
+        "user dave@example.com paid", card="4111-1111-1111-1111", nested={"ip": "203.0.113.9"}
+    )
+    # A library logging through the stdlib with %-args, like uvicorn's access log.
+    logging.getLogger("uvicorn.access").info(
+        '%s - "%s %s HTTP/%s" %d',
+        "198.51.100.7:5000",
+        "GET",
+        "/x?email=eve@example.com",
+        "1.1",
+        200,
+    )
+    raw_stdout = pipeline.stdout.getvalue()
+    exported = repr([(r.log_record.body, dict(r.log_record.attributes)) for r in pipeline.logs()])
+    for secret in (
+        "dave@example.com",
+        "4111-1111-1111-1111",
+        "203.0.113.9",
+        "198.51.100.7",
+        "eve@example.com",
+    ):
+        assert secret not in raw_stdout
+        assert secret not in exported
+    assert "[REDACTED:email]" in raw_stdout and "[REDACTED:card_number]" in exported
+
+
+def test_uvicorn_and_library_loggers_use_the_same_pipeline(pipeline) -> None:
+    logging.getLogger("uvicorn.error").info("Started server process")
+    logging.getLogger("botocore.credentials").warning("Found credentials in environment")
+    names = {line["logger"] for line in pipeline.stdout_lines()}
+    assert {"uvicorn.error", "botocore.credentials"} <= names
+    bodies = {r.log_record.body for r in pipeline.logs()}
+    assert {"Started server process", "Found credentials in environment"} <= bodies
+
+
+def test_reserved_record_keys_do_not_break_logging(pipeline) -> None:
+    structlog.get_logger("tests.logs").info("reserved keys", name="x", args="y")
+    line = next(x for x in pipeline.stdout_lines() if x["message"] == "reserved keys")
+    assert line["name_"] == "x" and line["args_"] == "y"
+
+
+def test_exceptions_are_logged_redacted_with_exception_attributes(pipeline) -> None:
+    log = structlog.get_logger("tests.logs")
+    try:
+        raise ValueError("lookup failed for frank@example.com")
+    except ValueError:
+        log.exception("handler failed")
+    line = next(x for x in pipeline.stdout_lines() if x["message"] == "handler failed")
+    assert "ValueError" in line["exception"] and "frank@example.com" not in line["exception"]
+    record = next(r for r in pipeline.logs() if r.log_record.body == "handler failed")
+    attrs = record.log_record.attributes
+    assert attrs["exception.type"] == "ValueError"
+    assert "frank@example.com" not in attrs["exception.message"]
+    assert "frank@example.com" not in attrs["exception.stacktrace"]
+
+
+def test_sdk_internal_logs_are_not_exported_over_otlp(pipeline) -> None:
+    logging.getLogger("opentelemetry.sdk.something").warning("internal detail")
+    assert "internal detail" not in {r.log_record.body for r in pipeline.logs()}
