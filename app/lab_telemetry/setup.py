@@ -385,7 +385,7 @@ def _instrument_libraries(tracer_provider: Any, meter_provider: Any, logger_prov
             meter_provider=meter_provider,
             logger_provider=logger_provider,
         )
-        # The seam (genai.py) is the one source of gen_ai.* telemetry. botocore's Bedrock
+        # The service's GenAI seam is the one source of gen_ai.* telemetry. botocore's Bedrock
         # extension would record gen_ai.client.* metrics a second time for the same call, so
         # Bedrock calls keep the plain AWS SDK span (a child of the seam's span) only.
         drop_botocore_extension(botocore_instrumentor, "bedrock-runtime")

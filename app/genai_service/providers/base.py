@@ -1,7 +1,7 @@
 """The provider interface: what the orchestrator calls, whatever model sits behind it.
 
 Providers speak in these plain types, never in HTTP or OpenAI shapes: routes translate at the
-edge, and the telemetry seam (genai_service.providers.instrumented) wraps any Provider to add GenAI
+edge, and the telemetry seam (providers/instrumented.py) wraps any Provider to add GenAI
 spans and metrics, so no provider carries instrumentation of its own.
 """
 

@@ -11,7 +11,7 @@ from tests.support.aiops_fixtures import RUNBOOKS
 
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 def test_numbered_steps_with_continuation_lines_stop_at_the_next_section() -> None:
