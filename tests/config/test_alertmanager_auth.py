@@ -9,9 +9,9 @@ import httpx
 import pytest
 import yaml
 
-from tools.recorder import recording_server
 from tests.support.alerting import ALERTMANAGER_CONFIG, write_config
 from tools.processes import run_alertmanager
+from tools.recorder import recording_server
 
 pytestmark = pytest.mark.config
 

@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 from tests.support.aiops_fixtures import load_json
-from tools.recorder import Recorder, recording_server
 from tests.support.aiops_service import WEBHOOK_AUTH, run_aiops, wait_incident
 from tools.processes import ROOT
+from tools.recorder import Recorder, recording_server
 
 pytestmark = pytest.mark.contract
 
