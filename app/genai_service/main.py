@@ -12,7 +12,7 @@ from genai_service.api.middleware import (
     UnhandledErrorMiddleware,
 )
 from genai_service.faults import FaultInjectingProvider, Faults, FaultState
-from genai_service.guardrails.guard import Guardrails
+from genai_service.guardrails.guard import Guardrails, ReservationMiddleware
 from genai_service.orchestrator.cache import TTLCache
 from genai_service.orchestrator.service import Orchestrator
 from genai_service.orchestrator.templates import TemplateRegistry
@@ -76,12 +76,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cache=cache,
         tenant_label=settings.tenant_label,
         redact=redact,
+        charge_hit=lambda model, usage: guard.settle(model, usage, cached=True),
     )
 
     errors.install(app)
     # Last added runs first: the caller (request id) wraps everything, so even a 500 has one.
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(ReservationMiddleware, guard=guard)
     app.add_middleware(CallerMiddleware)
     app.include_router(health_routes.router)
     app.include_router(openai_routes.router, dependencies=[Depends(guard)])

@@ -19,19 +19,26 @@ its signals are named, so a flagged request can be explained without storing its
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import codecs
 import re
 import unicodedata
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-# Longer texts are scored on their head and tail: an injection has to be read by the model to
-# work, and bounded input keeps the scorer's cost flat.
+# score_text reads at most MAX_CHARS (head and tail). A request is scored whole, in overlapping
+# chunks of CHUNK_CHARS, up to REQUEST_BUDGET_CHARS per request; past that, an even sample of
+# chunks across every text (each text's head and tail always in it). The scorer costs about
+# 1 µs a character, so the budget bounds one request to roughly a quarter of a second of CPU,
+# handed back to the event loop between chunks.
 MAX_CHARS = 16_000
+CHUNK_CHARS = 4_000
+CHUNK_OVERLAP = 256
+REQUEST_BUDGET_CHARS = 256_000
 _MAX_DEPTH = 2
 
 
@@ -46,6 +53,8 @@ class Verdict:
     score: float
     signals: tuple[str, ...]
     action: Action
+    # Where a non-zero score came from: message roles and/or "template_variable".
+    sources: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------ normalisation
@@ -682,3 +691,90 @@ class InjectionScorer:
             signals.update(names)
             best = max(best, s)
         return Verdict(score=best, signals=tuple(sorted(signals)), action=self.action_for(best))
+
+    def score_request(
+        self, messages: Sequence[tuple[str, str]], variables: Mapping[str, str] | None = None
+    ) -> Verdict:
+        """The verdict over every message (any role) and template variable of one request."""
+        best = _Best()
+        for source, chunk in request_chunks(messages, variables):
+            best.add(source, chunk)
+        return best.verdict(self)
+
+    async def score_request_async(
+        self, messages: Sequence[tuple[str, str]], variables: Mapping[str, str] | None = None
+    ) -> Verdict:
+        """As score_request, yielding to the event loop between chunks."""
+        best = _Best()
+        for i, (source, chunk) in enumerate(request_chunks(messages, variables)):
+            if i:
+                await asyncio.sleep(0)
+            best.add(source, chunk)
+        return best.verdict(self)
+
+
+class _Best:
+    """The maximum over chunks, with the signals and sources (roles) that reached it."""
+
+    def __init__(self) -> None:
+        self.score = 0.0
+        self.signals: set[str] = set()
+        self.sources: set[str] = set()
+
+    def add(self, source: str, chunk: str) -> None:
+        s, names = score_text(chunk)
+        self.signals.update(names)
+        if s > 0:
+            self.sources.add(source)
+        self.score = max(self.score, s)
+
+    def verdict(self, scorer: InjectionScorer) -> Verdict:
+        return Verdict(
+            score=self.score,
+            signals=tuple(sorted(self.signals)),
+            action=scorer.action_for(self.score),
+            sources=tuple(sorted(self.sources)),
+        )
+
+
+def text_chunks(text: str) -> list[str]:
+    """Overlapping windows covering the whole text (an attack across a boundary is in one)."""
+    if len(text) <= CHUNK_CHARS:
+        return [text] if text else []
+    step = CHUNK_CHARS - CHUNK_OVERLAP
+    return [text[i : i + CHUNK_CHARS] for i in range(0, len(text) - CHUNK_OVERLAP, step)]
+
+
+def request_chunks(
+    messages: Sequence[tuple[str, str]],
+    variables: Mapping[str, str] | None = None,
+    budget_chars: int = REQUEST_BUDGET_CHARS,
+) -> Iterator[tuple[str, str]]:
+    """(source, chunk) pairs to score for one request, within `budget_chars` in all.
+
+    Sources are message roles and ``template_variable``. Under the budget every chunk is
+    scored; over it, every text's first and last chunk and an even sample of the rest.
+    """
+    texts = [(role, text) for role, text in messages if text]
+    texts += [("template_variable", v) for v in (variables or {}).values() if v]
+    per_text = [(source, text_chunks(text)) for source, text in texts]
+    total = sum(len(c) for _, chunks in per_text for c in chunks)
+    if total <= budget_chars:
+        for source, chunks in per_text:
+            for chunk in chunks:
+                yield source, chunk
+        return
+    keep_all = max(1, budget_chars // CHUNK_CHARS)
+    ends: list[tuple[str, str]] = []
+    middles: list[tuple[str, str]] = []
+    for source, chunks in per_text:
+        ends.append((source, chunks[0]))
+        if len(chunks) > 1:
+            ends.append((source, chunks[-1]))
+        middles += [(source, c) for c in chunks[1:-1]]
+    room = max(0, keep_all - len(ends))
+    yield from ends[:keep_all]
+    if room and middles:
+        stride = len(middles) / room
+        for k in range(min(room, len(middles))):
+            yield middles[int(k * stride)]

@@ -24,12 +24,15 @@ from genai_service.providers.base import (
     Message,
     Provider,
     StreamChunk,
+    Usage,
 )
 from genai_service.telemetry.instruments import instrument
 
 tracer = trace.get_tracer(__name__)
 
 Redactor = Callable[[str], str]
+# Charges a cache hit's tokens to the caller's limits (a hit costs no model call, not nothing).
+HitCharger = Callable[[str, Usage], None]
 
 
 def identity(text: str) -> str:
@@ -51,12 +54,14 @@ class Orchestrator:
         cache: TTLCache[ChatResult] | None,
         tenant_label: Callable[[str | None], str],
         redact: Redactor = identity,
+        charge_hit: HitCharger | None = None,
     ) -> None:
         self.provider = provider
         self.templates = templates
         self.cache = cache
         self.redact = redact
         self._tenant_label = tenant_label
+        self._charge_hit = charge_hit
         self._redacting = redact is not identity
         self._cache_requests = instrument("genai_lab.cache.requests")
         self._prompts = instrument("genai_lab.prompts")
@@ -85,8 +90,9 @@ class Orchestrator:
     def _lookup(self, request: ChatRequest) -> tuple[str | None, ChatResult | None]:
         if self.cache is None:
             return None, None
+        caller = current_caller()
         with tracer.start_as_current_span("cache.lookup") as span:
-            key = cache_key(request)
+            key = cache_key(request, caller.tenant_id if caller else "")
             hit = self.cache.get(key)
             result = "hit" if hit is not None else "miss"
             span.set_attribute("cache.result", result)
@@ -98,6 +104,11 @@ class Orchestrator:
             return
         with tracer.start_as_current_span("cache.write"):
             self.cache.put(key, result)
+
+    def _hit(self, model: str, usage: Usage) -> None:
+        self._count_prompt(model, cached=True)
+        if self._charge_hit is not None:
+            self._charge_hit(model, usage)
 
     def _count_prompt(self, model: str, cached: bool) -> None:
         caller = current_caller()
@@ -115,7 +126,7 @@ class Orchestrator:
     async def chat(self, request: ChatRequest) -> ChatOutcome:
         key, hit = self._lookup(request)
         if hit is not None:
-            self._count_prompt(request.model, cached=True)
+            self._hit(request.model, hit.usage)
             return ChatOutcome(hit, cached=True)
         result = await self.provider.chat(request)
         if self._redacting:
@@ -128,11 +139,12 @@ class Orchestrator:
         """Chunks with a `cached` flag. A hit replays the stored answer as a single chunk."""
         key, hit = self._lookup(request)
         if hit is not None:
-            self._count_prompt(request.model, cached=True)
+            self._hit(request.model, hit.usage)
             yield StreamChunk(text=hit.text), True
             yield StreamChunk(text="", finish_reason=hit.finish_reason, usage=hit.usage), True
             return
         parts: list[str] = []
+        counted = started = False
         stream = self.provider.chat_stream(request)
         try:
             async for chunk in stream:
@@ -154,8 +166,13 @@ class Orchestrator:
                         ),
                     )
                     self._count_prompt(request.model, cached=False)
+                    counted = True
+                started = True
                 yield chunk, False
         finally:
+            if started and not counted:
+                # Cut short (client closed, provider failed): the prompt was still served.
+                self._count_prompt(request.model, cached=False)
             aclose = getattr(stream, "aclose", None)
             if aclose is not None:
                 await aclose()

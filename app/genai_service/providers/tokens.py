@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from genai_service.providers.base import Message
+from genai_service.providers.base import Message, Usage
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 # Chat formats wrap every message in a few role and separator tokens.
@@ -24,3 +24,9 @@ def count_prompt_tokens(messages: tuple[Message, ...]) -> int:
     return PER_REQUEST_OVERHEAD + sum(
         PER_MESSAGE_OVERHEAD + count_tokens(m.content) for m in messages
     )
+
+
+def partial_usage(messages: tuple[Message, ...], generated: str) -> Usage:
+    """Usage of a call that ended before the model reported any (a stream cut short): the
+    whole prompt was read, and what was generated so far was produced."""
+    return Usage(count_prompt_tokens(messages), count_tokens(generated))

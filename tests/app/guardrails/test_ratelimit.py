@@ -73,9 +73,10 @@ def test_tenants_are_limited_independently() -> None:
 def test_tokens_per_minute_with_settlement_debt() -> None:
     c = Clocks()
     lim = limiter(c, rpm=100, tpm=600)  # 10 tokens/s
-    assert lim.admit("t", "free", 100).allowed
+    admitted = lim.admit("t", "free", 100)
+    assert admitted.allowed and admitted.reservation
     # 600 - 100 at admission, then the answer was long: 700 tokens in all, 100 in debt.
-    lim.settle("t", "free", estimated_tokens=100, actual_tokens=700, cost_usd=0)
+    lim.settle(admitted.reservation, actual_tokens=700, cost_usd=0)
     refused = lim.admit("t", "free", 50)
     assert refused.reason is LimitReason.TOKENS
     assert refused.retry_after_s == 15  # (100 + 50) / 10 tokens a second
@@ -103,11 +104,9 @@ def test_refused_request_costs_nothing() -> None:
 def test_daily_budget_crossed_and_reset_at_utc_midnight() -> None:
     c = Clocks()  # 23:59:00 UTC
     lim = limiter(c, rpm=1000, budget=1.0)
-    assert lim.admit("t", "free", 10).allowed
-    lim.settle("t", "free", estimated_tokens=10, actual_tokens=10, cost_usd=0.6)
+    lim.settle(lim.admit("t", "free", 10).reservation, actual_tokens=10, cost_usd=0.6)
     assert lim.remaining_budget_usd("t", "free") == pytest.approx(0.4)
-    assert lim.admit("t", "free", 10).allowed
-    lim.settle("t", "free", estimated_tokens=10, actual_tokens=10, cost_usd=0.6)
+    lim.settle(lim.admit("t", "free", 10).reservation, actual_tokens=10, cost_usd=0.6)
     refused = lim.admit("t", "free", 10)
     assert refused.reason is LimitReason.BUDGET
     assert refused.retry_after_s == 60
@@ -122,8 +121,7 @@ def test_daily_budget_crossed_and_reset_at_utc_midnight() -> None:
 def test_budget_is_per_tier() -> None:
     c = Clocks()
     lim = limiter(c, budget=1.0)
-    lim.admit("t", "pro", 1)
-    lim.settle("t", "pro", estimated_tokens=1, actual_tokens=1, cost_usd=5.0)
+    lim.settle(lim.admit("t", "pro", 1).reservation, actual_tokens=1, cost_usd=5.0)
     assert lim.admit("t", "pro", 1).allowed  # pro budget is 10
     assert lim.remaining_budget_usd("t", "pro") == pytest.approx(5.0)
 
