@@ -9,6 +9,7 @@ from genai_service.api import admin_routes, errors, health_routes, openai_routes
 from genai_service.api.middleware import (
     BodyLimitMiddleware,
     CallerMiddleware,
+    HeaderLimitMiddleware,
     UnhandledErrorMiddleware,
 )
 from genai_service.faults import FaultInjectingProvider, Faults, FaultState
@@ -19,6 +20,7 @@ from genai_service.orchestrator.templates import TemplateRegistry
 from genai_service.pricing import load_pricing
 from genai_service.providers.factory import build_provider
 from genai_service.redaction import redact_text
+from genai_service.serve import MAX_HEADER_COUNT
 from genai_service.settings import Settings
 from genai_service.telemetry import setup as telemetry_setup
 
@@ -85,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ReservationMiddleware, guard=guard)
     app.add_middleware(CallerMiddleware)
+    app.add_middleware(HeaderLimitMiddleware, max_headers=MAX_HEADER_COUNT)
     app.include_router(health_routes.router)
     app.include_router(openai_routes.router, dependencies=[Depends(guard)])
     app.include_router(admin_routes.router)

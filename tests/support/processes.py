@@ -130,12 +130,15 @@ def run_service(
     ready_path: str = "/readyz",
     name: str = "genai-service",
 ) -> Iterator[RunningProcess]:
-    """The service as a real uvicorn process on a free loopback port."""
+    """The service as a real uvicorn process on a free loopback port, started the way the
+    image starts it (genai_service.serve: the server's header limits included)."""
     port = free_port()
     cmd = [
-        str(VENV_BIN / "uvicorn"),
+        str(VENV_BIN / "python"),
+        "-m",
+        "genai_service.serve",
+        "--app",
         app,
-        "--factory",
         "--host",
         "127.0.0.1",
         "--port",

@@ -246,7 +246,9 @@ class Guardrails:
         span.set_attribute(SPAN_PREFIX + "tenant_tier", tier)
         span.set_attribute(SPAN_PREFIX + "authenticated", principal.authenticated)
         if principal.authenticated and tenant != principal.tenant:
-            span.set_attribute(SPAN_PREFIX + "principal_tenant", self.tenant_label(principal.tenant))
+            span.set_attribute(
+                SPAN_PREFIX + "principal_tenant", self.tenant_label(principal.tenant)
+            )
             self.telemetry.emit(
                 SecurityEvent(
                     EventType.TENANT_DELEGATED,

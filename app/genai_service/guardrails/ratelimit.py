@@ -311,9 +311,11 @@ def estimate_tokens(texts: list[str]) -> int:
 class OutputEstimator:
     """Expected output tokens of a model's next call, for the cost reservation.
 
-    The largest output among the model's recent calls (capped by the request's own max_tokens):
-    an upper bound in practice, so a reservation rarely under-estimates, while adapting to what
-    the model really returns instead of reserving the service's maximum.
+    The request's own max_tokens when it sets one (the model cannot exceed it); otherwise the
+    largest of a floor (`default_tokens`) and the model's recent outputs. Meant as an upper
+    bound: an under-estimate in every call in flight is what would let concurrent calls pass
+    the budget together, while reserving the service's maximum output would refuse calls the
+    budget can afford.
     """
 
     def __init__(self, default_tokens: int = 256, window: int = 64, max_models: int = 256) -> None:
@@ -326,8 +328,8 @@ class OutputEstimator:
     def expected(self, model: str, max_tokens: int | None) -> int:
         with self._lock:
             recent = self._recent.get(model)
-            guess = max(recent) if recent else self._default
-        return min(guess, max_tokens) if max_tokens else guess
+            guess = max(self._default, *recent) if recent else self._default
+        return max_tokens if max_tokens else guess
 
     def observe(self, model: str, output_tokens: int) -> None:
         with self._lock:

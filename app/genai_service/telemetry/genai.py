@@ -396,9 +396,7 @@ class InstrumentedProvider:
             if finish_reason:
                 span.set_attribute(FINISH_REASONS, (finish_reason,))
             if rec.capture_content:
-                span.set_attribute(
-                    OUTPUT_MESSAGES, _output_json("".join(generated), finish_reason)
-                )
+                span.set_attribute(OUTPUT_MESSAGES, _output_json("".join(generated), finish_reason))
             rec.succeed(
                 span, "chat", request.model, response_model, usage, time.perf_counter() - start
             )

@@ -231,9 +231,7 @@ def test_daily_budget_crossed_then_reset_at_utc_midnight(make_client, clocks, pi
     client = make_client(REQUIRE_API_KEY="true", BUDGET_FREE_DAILY_USD="0.0005")
     spent = 0
     for _ in range(20):
-        r = client.post(
-            CHAT, json=chat("tell me a story", max_tokens=40), headers=bearer(KEY_FREE)
-        )
+        r = client.post(CHAT, json=chat("tell me a story", max_tokens=40), headers=bearer(KEY_FREE))
         if r.status_code != 200:
             break
         spent += 1
