@@ -96,7 +96,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Res
             param=param,
         )
     try:
-        chat_request = orchestrator.prepare(
+        chat_request = await orchestrator.prepare_async(
             to_chat_request(body), body.template, body.template_variables
         )
     except TemplateError as exc:

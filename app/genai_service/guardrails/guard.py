@@ -52,6 +52,7 @@ from genai_service.guardrails.ratelimit import (
     estimate_tokens,
 )
 from genai_service.guardrails.settings import GuardrailSettings
+from genai_service.offload import map_yielding
 from genai_service.providers.base import (
     ChatRequest,
     ChatResult,
@@ -275,7 +276,12 @@ class Guardrails:
 
         if self.settings.injection_enabled and (texts.messages or texts.variables):
             await self._score(texts, label, request_id, span)
-        counts = pii_counts([t for role, t in texts.messages if role in _PII_ROLES])
+        pii_texts = [t for role, t in texts.messages if role in _PII_ROLES]
+        per_text = await map_yielding(lambda t: pii_counts([t]), pii_texts, len)
+        counts: dict[str, int] = {}
+        for found in per_text:
+            for kind, n in found.items():
+                counts[kind] = counts.get(kind, 0) + n
         if counts:
             self.telemetry.emit(
                 SecurityEvent(

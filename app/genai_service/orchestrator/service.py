@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from opentelemetry import trace
 
 from genai_service.context import current_caller
+from genai_service.offload import SLICE_CHARS, map_yielding
 from genai_service.orchestrator.cache import TTLCache, cache_key
 from genai_service.orchestrator.templates import TemplateRegistry
 from genai_service.providers.base import (
@@ -37,6 +38,10 @@ HitCharger = Callable[[str, Usage], None]
 
 def identity(text: str) -> str:
     return text
+
+
+def _chars(message: Message) -> int:
+    return len(message.content)
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,33 @@ class Orchestrator:
         with tracer.start_as_current_span("prompt.redact") as span:
             if self._redacting:
                 redacted = tuple(Message(m.role, self.redact(m.content)) for m in messages)
+                changed = sum(
+                    a.content != b.content for a, b in zip(messages, redacted, strict=True)
+                )
+                span.set_attribute("redaction.messages_changed", changed)
+                messages = redacted
+        return replace(request, messages=messages)
+
+    async def prepare_async(
+        self,
+        request: ChatRequest,
+        template: str | None = None,
+        variables: dict[str, str] | None = None,
+    ) -> ChatRequest:
+        """As prepare, handing the event loop back between messages of a large prompt."""
+        if sum(len(m.content) for m in request.messages) <= SLICE_CHARS:
+            return self.prepare(request, template, variables)
+        messages = request.messages
+        if template is not None:
+            messages = self.templates.apply(template, messages, variables or {})
+        with tracer.start_as_current_span("prompt.redact") as span:
+            if self._redacting:
+                redact = self.redact
+                redacted = tuple(
+                    await map_yielding(
+                        lambda m: Message(m.role, redact(m.content)), messages, _chars
+                    )
+                )
                 changed = sum(
                     a.content != b.content for a, b in zip(messages, redacted, strict=True)
                 )
