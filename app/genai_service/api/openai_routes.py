@@ -17,6 +17,7 @@ from genai_service.api.openai_format import (
     encode_vector,
     to_chat_request,
 )
+from genai_service.api.embedding_limits import check_embedding_limits
 from genai_service.api.schemas import (
     ERROR_RESPONSES,
     ChatCompletion,
@@ -175,8 +176,10 @@ async def _stream(
 )
 async def embeddings(body: EmbeddingRequestBody, request: Request) -> Response:
     state = request.app.state
-    _model(state.pricing, body.model, "embedding")
+    price = _model(state.pricing, body.model, "embedding")
     inputs = (body.input,) if isinstance(body.input, str) else tuple(body.input)
+    if price.limits is not None:
+        check_embedding_limits(price.limits, body.model, inputs, body.dimensions)
     result = await state.orchestrator.embed(
         EmbeddingRequest(model=body.model, inputs=inputs, dimensions=body.dimensions)
     )

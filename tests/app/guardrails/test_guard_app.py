@@ -377,3 +377,46 @@ def test_malformed_bodies_reach_validation_not_a_500(make_client, messages: obje
     # The guard reads the body before FastAPI validates it; it must never be what breaks.
     r = make_client().post(CHAT, json={"model": MODEL, "messages": messages})
     assert r.status_code == 400, r.text
+
+
+# ---------------------------------------------------------------- the response cache
+@pytest.fixture
+def cached_client(monkeypatch) -> Iterator[TestClient]:
+    monkeypatch.setenv("API_KEYS", f"{KEY_PRO}:acme:pro,{KEY_FREE}:tiny:free")
+    monkeypatch.setenv("REQUIRE_API_KEY", "true")
+    monkeypatch.setenv("RATE_LIMIT_FREE_TPM", "400")
+    settings = Settings.from_env({"SIM_LATENCY_MS": "0", "SIM_TOKEN_MS": "0"})
+    assert settings.cache_enabled
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
+
+
+def test_the_cache_never_answers_one_tenant_with_anothers_prompt(cached_client) -> None:
+    body = chat("What did the board decide about the Q3 layoffs?")
+    assert cached_client.post(CHAT, json=body, headers=bearer(KEY_PRO)).headers["x-cache"] == "miss"
+    assert cached_client.post(CHAT, json=body, headers=bearer(KEY_PRO)).headers["x-cache"] == "hit"
+    # Another tenant asking the same thing learns nothing from the first one's cache entry.
+    other = cached_client.post(CHAT, json=body, headers=bearer(KEY_FREE))
+    assert other.status_code == 200 and other.headers["x-cache"] == "miss"
+
+
+def test_cache_hits_are_charged_to_token_limits_but_cost_nothing(cached_client) -> None:
+    guard = cached_client.app.state.guardrails  # type: ignore[attr-defined]
+    body = chat("Summarise our refund policy in two sentences.", max_tokens=60)
+    first = cached_client.post(CHAT, json=body, headers=bearer(KEY_FREE))
+    assert first.headers["x-cache"] == "miss"
+    spent = guard.limiter.spent_usd("tiny", "free")
+    assert spent > 0
+    usage = first.json()["usage"]["total_tokens"]
+    statuses = []
+    for _ in range(400 // usage + 2):
+        r = cached_client.post(CHAT, json=body, headers=bearer(KEY_FREE))
+        statuses.append((r.status_code, r.headers.get("x-cache")))
+        if r.status_code == 429:
+            assert "tokens per minute" in r.json()["error"]["message"]
+            break
+    # Hits draw on the tenant's 400 tokens a minute like any answer, so they run out...
+    assert statuses[-1][0] == 429, statuses
+    assert all(s == (200, "hit") for s in statuses[:-1])
+    # ...but no model was called, so they cost nothing.
+    assert guard.limiter.spent_usd("tiny", "free") == pytest.approx(spent)
