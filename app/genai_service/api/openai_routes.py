@@ -10,6 +10,7 @@ import structlog
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from genai_service.api.embedding_limits import check_embedding_limits
 from genai_service.api.errors import ERROR_CODES_BY_TYPE, APIError
 from genai_service.api.openai_format import (
     ChunkWriter,
@@ -17,7 +18,6 @@ from genai_service.api.openai_format import (
     encode_vector,
     to_chat_request,
 )
-from genai_service.api.embedding_limits import check_embedding_limits
 from genai_service.api.schemas import (
     ERROR_RESPONSES,
     ChatCompletion,
