@@ -423,9 +423,10 @@ class MeteredProvider:
                     generated.append(chunk.text)
                 yield chunk
         finally:
-            if not settled:
+            if not settled and generated:
                 # Ended early (client closed, provider failed mid-stream): what the model
-                # generated so far is still paid for.
+                # generated so far is still paid for. A call refused before any output is not
+                # (its reservation is released at the end of the request).
                 usage = partial_usage(request.messages, "".join(generated))
                 self._guard.settle(request.model, usage)
             aclose = getattr(stream, "aclose", None)
