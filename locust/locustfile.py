@@ -9,7 +9,9 @@ token as its own Locust entry (type TTFT). Failures are named `HTTP <status> <er
 Locust's failures table groups them the way the dashboards do.
 
 Environment (all optional; Locust's own LOCUST_* options work as usual):
-  LAB_API_KEY          sent as `Authorization: Bearer ...` when set
+  LAB_TENANT_KEYS      tenant=key,... : each simulated tenant calls with its own key (and names
+                       itself in X-Tenant-ID, which the service checks against the key)
+  LAB_API_KEY          the key for tenants without one of their own, as tenant "lab"
   LOCUST_SHAPE         steady | step | spike | wave (see lab_shapes.py)
   LAB_THINK_MIN_S / LAB_THINK_MAX_S   think time between tasks (default 1 / 5 s)
   LAB_MODELS           comma-separated chat models to use if GET /v1/models fails
@@ -34,6 +36,19 @@ SHAPE_CONFIG = lab_shapes.ShapeConfig.from_env(os.environ)
 SHAPE = SHAPE_CONFIG.name
 
 API_KEY = os.environ.get("LAB_API_KEY", "").strip()
+
+
+def parse_tenant_keys(spec: str) -> dict[str, str]:
+    """`acme=key1,globex=key2` -> {"acme": "key1", "globex": "key2"} (blank parts skipped)."""
+    keys = {}
+    for part in spec.split(","):
+        tenant, sep, key = part.strip().partition("=")
+        if sep and tenant.strip() and key.strip():
+            keys[tenant.strip()] = key.strip()
+    return keys
+
+
+TENANT_KEYS = parse_tenant_keys(os.environ.get("LAB_TENANT_KEYS", ""))
 THINK_MIN_S = float(os.environ.get("LAB_THINK_MIN_S", "1"))
 THINK_MAX_S = float(os.environ.get("LAB_THINK_MAX_S", "5"))
 TIMEOUT_S = float(os.environ.get("LAB_REQUEST_TIMEOUT_S", "60"))
@@ -127,14 +142,22 @@ class GenAIUser(HttpUser):
         baggage = f"synthetic=true,load.shape={SHAPE}"
         if task_name:
             baggage += f",load.task={task_name}"
+        tenant = getattr(self, "tenant", "acme")
         headers = {
-            "X-Tenant-ID": getattr(self, "tenant", "acme"),
             "X-User-ID": getattr(self, "user_id", "acme-alice"),
             "X-Request-ID": str(uuid.uuid4()),
             "baggage": baggage,
         }
-        if API_KEY:
+        key = TENANT_KEYS.get(tenant)
+        if key:
+            # The tenant's own key: its limits and budget, and X-Tenant-ID agrees with it.
+            headers["Authorization"] = f"Bearer {key}"
+            headers["X-Tenant-ID"] = tenant
+        elif API_KEY:
+            # The lab's key acts only as tenant "lab" (it may not name another tenant).
             headers["Authorization"] = f"Bearer {API_KEY}"
+        else:
+            headers["X-Tenant-ID"] = tenant  # keys off (`make run`): the tenant is just a label
         return headers
 
     def _chat_body(self, prompt: str, **extra: Any) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the service natively (no Docker) with uvicorn. Telemetry goes to
+# Runs the service natively (no Docker) with its own server (genai_service.serve: uvicorn with
+# the header limits the image has). Telemetry goes to
 # OTEL_EXPORTER_OTLP_ENDPOINT when it is set; otherwise no exporter is configured, so nothing
 # retries against a collector that is not there.
 set -euo pipefail
@@ -14,4 +15,4 @@ if [ -z "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ]; then
   echo "run: OTEL_EXPORTER_OTLP_ENDPOINT is not set; telemetry is not exported (logs go to stdout)"
 fi
 echo "run: serving on http://$host:$port (docs at /docs)"
-exec "$root/.venv/bin/uvicorn" genai_service.main:create_app --factory --host "$host" --port "$port"
+exec "$root/.venv/bin/python" -m genai_service.serve --host "$host" --port "$port"

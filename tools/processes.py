@@ -165,6 +165,22 @@ def uvicorn_command(port: int, app: str = "genai_service.main:create_app") -> li
     return [uvicorn, app, "--factory", "--host", "127.0.0.1", "--port", str(port)]
 
 
+def service_command(port: int, app: str = "genai_service.main:create_app") -> list[str]:
+    """The service's own server (genai_service.serve, as the image runs it) on a loopback port."""
+    python = str(VENV_BIN / "python")
+    return [
+        python,
+        "-m",
+        "genai_service.serve",
+        "--app",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+
+
 @contextlib.contextmanager
 def run_service(
     env: dict[str, str] | None = None,
@@ -173,9 +189,10 @@ def run_service(
     ready_path: str = "/readyz",
     name: str = "genai-service",
 ) -> Iterator[RunningProcess]:
-    """The service as a real uvicorn process on a free loopback port."""
+    """The service as a real uvicorn process on a free loopback port, started the way the
+    image starts it (genai_service.serve: the server's header limits included)."""
     port = free_port()
-    cmd = uvicorn_command(port, app)
+    cmd = service_command(port, app)
     with run_process(
         name, cmd, port=port, ready_path=ready_path, env={**SERVICE_TEST_ENV, **(env or {})}
     ) as proc:

@@ -9,12 +9,13 @@ from genai_service.api import admin_routes, errors, health_routes, openai_routes
 from genai_service.api.middleware import (
     BodyLimitMiddleware,
     CallerMiddleware,
+    HeaderLimitMiddleware,
     UnhandledErrorMiddleware,
 )
 from genai_service.background import BackgroundActivity, BackgroundConfig
 from genai_service.faults import FaultState
 from genai_service.guardrails.auth import KeyStore
-from genai_service.guardrails.guard import Guardrails
+from genai_service.guardrails.guard import Guardrails, ReservationMiddleware
 from genai_service.guardrails.settings import GuardrailSettings
 from genai_service.orchestrator.cache import TTLCache
 from genai_service.orchestrator.service import Orchestrator
@@ -22,6 +23,7 @@ from genai_service.orchestrator.templates import TemplateRegistry
 from genai_service.pricing import load_pricing
 from genai_service.providers.base import ChatResult
 from genai_service.providers.stack import provider_stack
+from genai_service.serve import MAX_HEADER_COUNT
 from genai_service.settings import Settings
 from genai_service.tenants import TenantLabels
 from lab_telemetry import setup as telemetry_setup
@@ -82,13 +84,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cache=cache,
         tenant_label=tenant_label,
         redact=redact,
+        charge_hit=lambda model, usage: guard.settle(model, usage, cached=True),
     )
 
     errors.install(app)
     # Last added runs first: the caller (request id) wraps everything, so even a 500 has one.
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(ReservationMiddleware, guard=guard)
     app.add_middleware(CallerMiddleware)
+    app.add_middleware(HeaderLimitMiddleware, max_headers=MAX_HEADER_COUNT)
     app.include_router(health_routes.router)
     app.include_router(openai_routes.router, dependencies=[Depends(guard)])
     app.include_router(admin_routes.router)

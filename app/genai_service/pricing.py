@@ -28,6 +28,16 @@ class PricingError(ValueError):
 
 
 @dataclass(frozen=True)
+class EmbeddingLimits:
+    """What an embedding model accepts; requests outside it get a 400 before any call."""
+
+    dimensions: tuple[int, ...]
+    max_input_chars: int
+    max_inputs: int
+    max_total_chars: int
+
+
+@dataclass(frozen=True)
 class ModelPrice:
     id: str
     kind: str  # chat | embedding
@@ -36,6 +46,7 @@ class ModelPrice:
     output: float
     cache_read: float
     cache_write: float
+    limits: EmbeddingLimits | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,35 @@ def _price(entry: dict[str, Any], where: str, name: str) -> float:
     return float(value)
 
 
+def _positive_int(raw: Any, where: str) -> int:
+    if not isinstance(raw, int) or isinstance(raw, bool) or raw <= 0:
+        raise PricingError(f"{where} must be a positive integer, got {raw!r}")
+    return raw
+
+
+def _limits(entry: dict[str, Any], where: str) -> EmbeddingLimits | None:
+    raw = entry.get("limits")
+    if raw is None:
+        if entry.get("kind") == "embedding":
+            raise PricingError(f"{where}: an embedding model needs 'limits'")
+        return None
+    if not isinstance(raw, dict):
+        raise PricingError(f"{where}.limits must be a mapping")
+    dims = raw.get("dimensions")
+    if not isinstance(dims, list) or not dims:
+        raise PricingError(f"{where}.limits.dimensions must be a non-empty list")
+    return EmbeddingLimits(
+        dimensions=tuple(sorted(_positive_int(d, f"{where}.limits.dimensions") for d in dims)),
+        max_input_chars=_positive_int(
+            raw.get("max_input_chars"), f"{where}.limits.max_input_chars"
+        ),
+        max_inputs=_positive_int(raw.get("max_inputs"), f"{where}.limits.max_inputs"),
+        max_total_chars=_positive_int(
+            raw.get("max_total_chars"), f"{where}.limits.max_total_chars"
+        ),
+    )
+
+
 def parse_pricing(raw: Any) -> PricingTable:
     if not isinstance(raw, dict) or not isinstance(raw.get("models"), list):
         raise PricingError("pricing file must be a mapping with a 'models' list")
@@ -97,6 +137,7 @@ def parse_pricing(raw: Any) -> PricingTable:
             output=_price(entry, where, "output"),
             cache_read=_price(entry, where, "cache_read"),
             cache_write=_price(entry, where, "cache_write"),
+            limits=_limits(entry, where),
         )
     if not models:
         raise PricingError("pricing file lists no models")

@@ -1,6 +1,6 @@
-"""Locust, as the compose stack runs it, against the service with API keys required: the lab's
-generated key lets every simulated tenant through, none of Locust's prompts trips the
-injection guardrail, and the key appears nowhere in the service's output.
+"""Locust, as the compose stack runs it, against the service with API keys required: each
+simulated tenant's generated key lets it through as itself, none of Locust's prompts trips the
+injection guardrail, and no key appears in the service's output.
 """
 
 from __future__ import annotations
@@ -16,16 +16,21 @@ from tools.processes import run_service
 pytestmark = pytest.mark.e2e
 
 
-def test_locust_runs_clean_with_the_generated_key(tmp_path: Path) -> None:
-    key = "sk-lab-" + secrets.token_urlsafe(24)
+def test_locust_runs_clean_with_the_generated_tenant_keys(tmp_path: Path) -> None:
+    # As the compose stack wires it: one generated key per tenant Locust plays.
+    keys = {t: f"sk-{t}-" + secrets.token_urlsafe(24) for t in ("acme", "globex", "initech")}
     env = {
         "REQUIRE_API_KEY": "true",
-        "LAB_API_KEY": key,
+        "LAB_API_KEY": "sk-lab-" + secrets.token_urlsafe(24),
+        "API_KEYS": ",".join(f"{k}:{t}:enterprise" for t, k in keys.items()),
         "SIM_LATENCY_MS": "5",
         "SIM_TOKEN_MS": "0",
     }
+    tenant_keys = ",".join(f"{t}={k}" for t, k in keys.items())
     with run_service(env) as service:
-        result = run_locust(service.base_url, tmp_path, users=5, run_s=5, env={"LAB_API_KEY": key})
+        result = run_locust(
+            service.base_url, tmp_path, users=5, run_s=5, env={"LAB_TENANT_KEYS": tenant_keys}
+        )
         output = service.output()
     total = result.entry("Aggregated")
     assert total.requests >= 50, total
@@ -33,8 +38,11 @@ def test_locust_runs_clean_with_the_generated_key(tmp_path: Path) -> None:
     assert not [e for e in statuses if "401" in e], statuses
     assert not [e for e in statuses if "400" in e or "prompt_injection" in e], statuses
     assert not [e for e in statuses if "429" in e], statuses
-    assert key not in output
+    for key in keys.values():
+        assert key not in output
     assert "auth_failed" not in output
+    # Every tenant calls as itself: nothing acts for anyone else.
+    assert "tenant_delegated" not in output
 
 
 def test_locust_without_the_key_is_refused(tmp_path: Path) -> None:

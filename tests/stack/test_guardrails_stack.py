@@ -53,9 +53,12 @@ def test_missing_key_is_refused_and_counted(lab: Lab) -> None:
 
 
 def test_locust_traffic_raises_no_auth_failures(lab: Lab) -> None:
-    # Locust has been running since the stack came up; all its requests carry LAB_API_KEY, so
-    # the only auth failures are the ones test_missing_key_is_refused_and_counted sent.
+    # Locust has been running since the stack came up; each tenant's requests carry that
+    # tenant's generated key, so the only auth failures are the ones
+    # test_missing_key_is_refused_and_counted sent, and no call acts for another tenant.
     served = prom(lab, 'sum(genai_lab_prompts_total{tenant_id=~"acme|globex|initech"})')
     assert served and float(served[0]["value"][1]) > 0
     failed = prom(lab, 'sum(genai_lab_security_events_total{event_type="auth_failed"})')
     assert not failed or float(failed[0]["value"][1]) <= 3
+    delegated = prom(lab, 'sum(genai_lab_security_events_total{event_type="tenant_delegated"})')
+    assert not delegated

@@ -2,6 +2,8 @@
 
 CallerMiddleware: request id (X-Request-ID honoured or generated, echoed), tenant and user.
 BodyLimitMiddleware: MAX_BODY_BYTES, declared or streamed.
+HeaderLimitMiddleware: at most MAX_HEADER_COUNT headers (their total size is capped by the
+server, genai_service.serve).
 UnhandledErrorMiddleware: the last line for exceptions nobody handled.
 """
 
@@ -119,6 +121,25 @@ class BodyLimitMiddleware(_HTTPMiddleware):
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+class HeaderLimitMiddleware(_HTTPMiddleware):
+    """431 for a request with more headers than the limit, before anything reads them."""
+
+    def __init__(self, app: ASGIApp, max_headers: int) -> None:
+        super().__init__(app)
+        self.max_headers = max_headers
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if len(scope.get("headers", ())) > self.max_headers:
+            too_many = APIError(
+                431,
+                f"Too many request headers: the limit is {self.max_headers}.",
+                reason="too_many_headers",
+            )
+            await reject(scope, too_many)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class UnhandledErrorMiddleware(_HTTPMiddleware):

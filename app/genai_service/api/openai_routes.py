@@ -10,6 +10,7 @@ import structlog
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from genai_service.api.embedding_limits import check_embedding_limits
 from genai_service.api.openai_format import (
     ChunkWriter,
     completion_payload,
@@ -95,7 +96,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Res
             param=param,
         )
     try:
-        chat_request = orchestrator.prepare(
+        chat_request = await orchestrator.prepare_async(
             to_chat_request(body), body.template, body.template_variables
         )
     except TemplateError as exc:
@@ -174,8 +175,10 @@ async def _stream(
 )
 async def embeddings(body: EmbeddingRequestBody, request: Request) -> Response:
     state = request.app.state
-    _model(state.pricing, body.model, "embedding")
+    price = _model(state.pricing, body.model, "embedding")
     inputs = (body.input,) if isinstance(body.input, str) else tuple(body.input)
+    if price.limits is not None:
+        check_embedding_limits(price.limits, body.model, inputs, body.dimensions)
     result = await state.orchestrator.embed(
         EmbeddingRequest(model=body.model, inputs=inputs, dimensions=body.dimensions)
     )

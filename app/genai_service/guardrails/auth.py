@@ -8,8 +8,11 @@ Sources, merged in this order (a later duplicate digest wins):
 - API_KEYS_FILE: YAML or JSON, ``{"keys": [{"sha256": "<hex>", "tenant": "acme", "tier": "pro"}]}``
   (``python -m genai_service.guardrails.keygen TENANT TIER`` prints a key and its entry);
 - API_KEYS: ``key:tenant:tier,...`` for quick local use;
-- LAB_API_KEY: the lab's own key, tenant ``lab``, tier ``enterprise``, delegating (it acts for
-  the tenant named in X-Tenant-ID, as a platform key in front of several tenants does).
+- LAB_API_KEY: the lab's own key, tenant ``lab``, tier ``enterprise``.
+
+Only a key marked ``delegate: true`` in API_KEYS_FILE (a platform key in front of several
+tenants) may act for the tenant named in X-Tenant-ID; any other key always acts as its own
+tenant. A tier belongs to the tenant: two keys of one tenant with different tiers are refused.
 """
 
 from __future__ import annotations
@@ -36,8 +39,8 @@ class Principal:
     tenant: str
     tier: str
     authenticated: bool = True
-    # A platform key (the lab's own) acts on behalf of the tenant named in X-Tenant-ID, so
-    # Locust's simulated tenants keep their own limits and budgets behind one key.
+    # A platform key acts on behalf of the tenant named in X-Tenant-ID (each delegation is a
+    # security event naming both tenants). Only keys marked so in API_KEYS_FILE.
     delegate: bool = False
 
 
@@ -113,13 +116,21 @@ class KeyStore:
         for sha, principal in entries:
             merged[sha] = principal
         self._entries = tuple(merged.items())
+        self._tiers: dict[str, str] = {}
+        for principal in merged.values():
+            tier = self._tiers.setdefault(principal.tenant, principal.tier)
+            if tier != principal.tier:
+                raise KeyConfigError(
+                    f"tenant {principal.tenant!r} has keys of two tiers ({tier}, "
+                    f"{principal.tier}): a tier belongs to the tenant, give its keys one tier"
+                )
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def tenants(self) -> dict[str, str]:
-        """tenant -> tier for every configured key (for metrics that start at full budget)."""
-        return {p.tenant: p.tier for _, p in self._entries}
+        """tenant -> tier for every tenant that has a key (its one tier)."""
+        return dict(self._tiers)
 
     def lookup(self, presented: str | None) -> Principal | None:
         if not presented:
@@ -149,7 +160,7 @@ class KeyStore:
             entries.append(
                 (
                     digest(settings.lab_api_key),
-                    Principal(LAB_TENANT, "enterprise", delegate=True),
+                    Principal(LAB_TENANT, "enterprise"),
                 )
             )
         if settings.require_api_key and not entries:

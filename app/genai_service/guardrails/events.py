@@ -25,6 +25,8 @@ class EventType(StrEnum):
     INJECTION_FLAGGED = "injection_flagged"
     INJECTION_BLOCKED = "injection_blocked"
     PII_DETECTED = "pii_detected"
+    # A delegating (platform) key acted for another tenant: both identities are recorded.
+    TENANT_DELEGATED = "tenant_delegated"
 
 
 class Severity(StrEnum):
@@ -48,6 +50,7 @@ _DEFAULTS: dict[EventType, tuple[Severity, ActionTaken]] = {
     EventType.INJECTION_FLAGGED: (Severity.WARNING, ActionTaken.FLAGGED),
     EventType.INJECTION_BLOCKED: (Severity.CRITICAL, ActionTaken.BLOCKED),
     EventType.PII_DETECTED: (Severity.INFO, ActionTaken.OBSERVED),
+    EventType.TENANT_DELEGATED: (Severity.INFO, ActionTaken.OBSERVED),
 }
 
 # Auth failures are not attributed: naming a tenant would say which tenants exist.
@@ -64,6 +67,8 @@ class SecurityEvent:
     signals: tuple[str, ...] = ()
     counts: Mapping[str, int] = field(default_factory=dict)
     retry_after_s: int | None = None
+    # For delegation: the tenant of the key that made the call (tenant_id is the one it named).
+    principal_tenant: str | None = None
     severity: Severity | None = None
     action: ActionTaken | None = None
 
@@ -95,6 +100,8 @@ class SecurityEvent:
             out["pii_total"] = sum(self.counts.values())
         if self.retry_after_s is not None:
             out["retry_after_s"] = self.retry_after_s
+        if self.principal_tenant is not None:
+            out["principal_tenant"] = self.principal_tenant
         return out
 
 

@@ -2,9 +2,13 @@
 wrapper that settles each call's real token usage and cost against the tenant's limits.
 
 Per request, in order (cheapest and most decisive first):
-  1. API key -> tenant and tier (401, identical for every failure);
-  2. rate limits and the daily budget (429 with Retry-After);
-  3. prompt-injection score on the user's messages (on the span; flagged, or 400 when blocked);
+  1. API key -> tenant (its own, or the one a delegating key names) and the tenant's tier
+     (401, identical for every failure);
+  2. rate limits and the daily budget, reserving the call's estimated cost (429 with
+     Retry-After); the reservation settles with the real cost, or is released at the end of
+     the request (`ReservationMiddleware`);
+  3. prompt-injection score over every message and template variable (on the span; flagged,
+     or 400 when blocked);
   4. PII counts by type in the user's messages (an event; the orchestrator redacts the text).
 
 Wiring (create_app): ``guard = Guardrails(settings, cost_usd=..., tenant_label=..., keys=...)``;
@@ -39,16 +43,25 @@ from genai_service.guardrails.events import (
     SecurityEvent,
 )
 from genai_service.guardrails.injection import Action, InjectionScorer
-from genai_service.guardrails.ratelimit import LimitReason, TenantLimiter, estimate_tokens
+from genai_service.guardrails.ratelimit import (
+    LimitReason,
+    OutputEstimator,
+    Reservation,
+    TenantLimiter,
+    estimate_tokens,
+)
 from genai_service.guardrails.settings import GuardrailSettings
+from genai_service.offload import map_yielding
 from genai_service.providers.base import Usage
 from genai_service.tenants import TenantLabels
 from lab_telemetry.context import current_caller, set_caller
 from lab_telemetry.redaction import redact_text
 
 SPAN_PREFIX = "genai_lab.guardrails."
-_SCORED_ROLES = frozenset({"user", "tool"})
+_PII_ROLES = frozenset({"user", "tool"})
 _PLACEHOLDER = re.compile(r"\[REDACTED:([a-z0-9_]+)\]")
+# The ASGI scope key under which a request's reservations wait to be released.
+RESERVATIONS = "genai_lab.reservations"
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,7 @@ class Admission:
     tenant: str  # the limiter's (bounded) tenant key
     tier: str
     estimated_tokens: int
+    reservation: Reservation | None = None
 
 
 _admission: ContextVar[Admission | None] = ContextVar("guardrails_admission", default=None)
@@ -74,12 +88,19 @@ def _rejection(r: GuardrailRejection, reason: str) -> APIError:
     )
 
 
-def _texts(body: Any) -> tuple[list[str], list[str]]:
-    """(all message texts, texts from the user or tools) of a chat or embeddings body."""
+@dataclass(frozen=True)
+class _BodyTexts:
+    every: list[str]  # every text the model reads (for the token estimate)
+    messages: list[tuple[str, str]]  # (role, text) of every chat message
+    variables: dict[str, str]  # template variables
+
+
+def _texts(body: Any) -> _BodyTexts:
+    """The texts of a chat or embeddings body, not yet validated (dependencies run first)."""
+    out = _BodyTexts([], [], {})
     if not isinstance(body, dict):
-        return [], []
-    every: list[str] = []
-    scored: list[str] = []
+        return out
+    every, messages_out = out.every, out.messages
     messages = body.get("messages")
     if isinstance(messages, list):
         for m in messages:
@@ -97,14 +118,29 @@ def _texts(body: Any) -> tuple[list[str], list[str]]:
                 continue
             every.append(content)
             role = m.get("role")
-            if isinstance(role, str) and role in _SCORED_ROLES:
-                scored.append(content)
+            messages_out.append((role if isinstance(role, str) else "unknown", content))
+    variables = body.get("template_variables")
+    if isinstance(variables, dict):
+        for name, value in variables.items():
+            if isinstance(name, str) and isinstance(value, str):
+                out.variables[name] = value
+                every.append(value)
     inputs = body.get("input")
     if isinstance(inputs, str):
         every.append(inputs)
     elif isinstance(inputs, list):
         every += [i for i in inputs if isinstance(i, str)]
-    return every, scored
+    return out
+
+
+def _output_limit(body: Any) -> int | None:
+    if not isinstance(body, dict):
+        return None
+    for name in ("max_completion_tokens", "max_tokens"):
+        value = body.get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
 
 
 def pii_counts(texts: list[str]) -> dict[str, int]:
@@ -140,6 +176,7 @@ class Guardrails:
             settings.injection_flag_threshold, settings.injection_block_threshold
         )
         self.telemetry = telemetry or GuardrailTelemetry()
+        self.outputs = OutputEstimator()
         self._cost_usd = cost_usd
         self._key_tenants = self.keys.tenants()
         self.tenant_label = tenant_label or TenantLabels.of(self._key_tenants, [ANONYMOUS.tenant])
@@ -156,7 +193,15 @@ class Guardrails:
             return header_tenant
         if not principal.authenticated:
             return header_tenant or ANONYMOUS.tenant
+        # Any other key acts as its own tenant, whatever X-Tenant-ID says.
         return principal.tenant
+
+    def tier_of(self, tenant: str, principal: Principal) -> str:
+        """A tenant's tier: that of its own keys; a tenant named only by a delegating key has
+        none and gets the lowest tier (the caller's tier never transfers)."""
+        if tenant == principal.tenant:
+            return principal.tier
+        return self._key_tenants.get(tenant, "free")
 
     # -- the dependency --------------------------------------------------------------------
     async def __call__(self, request: Request) -> Principal:
@@ -166,13 +211,26 @@ class Guardrails:
 
         principal = self._authenticate(request, request_id)
         tenant = self._effective_tenant(principal)
+        tier = self.tier_of(tenant, principal)
         if caller is not None and caller.tenant_id != tenant:
-            # Downstream (cost metrics, logs) attribute the call to the key's tenant.
+            # Downstream (cost metrics, logs, the cache) attribute the call to this tenant.
             set_caller(replace(caller, tenant_id=tenant))
         label = self.tenant_label(tenant)
         span.set_attribute("tenant.id", label)
-        span.set_attribute(SPAN_PREFIX + "tenant_tier", principal.tier)
+        span.set_attribute(SPAN_PREFIX + "tenant_tier", tier)
         span.set_attribute(SPAN_PREFIX + "authenticated", principal.authenticated)
+        if principal.authenticated and tenant != principal.tenant:
+            span.set_attribute(
+                SPAN_PREFIX + "principal_tenant", self.tenant_label(principal.tenant)
+            )
+            self.telemetry.emit(
+                SecurityEvent(
+                    EventType.TENANT_DELEGATED,
+                    tenant_id=label,
+                    request_id=request_id,
+                    principal_tenant=self.tenant_label(principal.tenant),
+                )
+            )
 
         body: Any = None
         if request.method == "POST":
@@ -180,16 +238,23 @@ class Guardrails:
                 body = json.loads(await request.body() or b"null")
             except (ValueError, UnicodeDecodeError, RecursionError):
                 body = None  # the route answers malformed JSON itself
-        every, scored = _texts(body)
-        estimate = estimate_tokens(every)
+        texts = _texts(body)
+        estimate = estimate_tokens(texts.every)
 
         if principal.authenticated and self.settings.rate_limits_enabled:
-            self._admit(label, principal.tier, estimate, request_id)
-            _admission.set(Admission(label, principal.tier, estimate))
+            cost = self._estimated_cost(body, estimate)
+            reservation = self._admit(label, tier, estimate, cost, request_id)
+            request.scope.setdefault(RESERVATIONS, []).append(reservation)
+            _admission.set(Admission(label, tier, estimate, reservation))
 
-        if self.settings.injection_enabled and scored:
-            self._score(scored, label, request_id, span)
-        counts = pii_counts(scored)
+        if self.settings.injection_enabled and (texts.messages or texts.variables):
+            await self._score(texts, label, request_id, span)
+        pii_texts = [t for role, t in texts.messages if role in _PII_ROLES]
+        per_text = await map_yielding(lambda t: pii_counts([t]), pii_texts, len)
+        counts: dict[str, int] = {}
+        for found in per_text:
+            for kind, n in found.items():
+                counts[kind] = counts.get(kind, 0) + n
         if counts:
             self.telemetry.emit(
                 SecurityEvent(
@@ -220,10 +285,19 @@ class Guardrails:
             raise _rejection(unauthorized(), "unauthorized")
         return principal
 
-    def _admit(self, tenant: str, tier: str, estimate: int, request_id: str) -> None:
-        decision = self.limiter.admit(tenant, tier, estimate)
+    def _estimated_cost(self, body: Any, prompt_tokens: int) -> float:
+        model = body.get("model") if isinstance(body, dict) else None
+        if not isinstance(model, str):
+            return 0.0
+        output = 0 if "input" in body else self.outputs.expected(model, _output_limit(body))
+        return self._cost_usd(model, Usage(prompt_tokens, output))
+
+    def _admit(
+        self, tenant: str, tier: str, estimate: int, cost_usd: float, request_id: str
+    ) -> Reservation | None:
+        decision = self.limiter.admit(tenant, tier, estimate, cost_usd)
         if decision.allowed:
-            return
+            return decision.reservation
         reason = decision.reason or LimitReason.REQUESTS
         budget = reason is LimitReason.BUDGET
         self.telemetry.limited(tenant, tier, str(reason))
@@ -243,12 +317,14 @@ class Guardrails:
         )
         raise _rejection(rejection, "budget_exceeded" if budget else f"rate_limited_{reason}")
 
-    def _score(self, texts: list[str], tenant: str, request_id: str, span: Any) -> None:
-        verdict = self.scorer.score(texts)
+    async def _score(self, texts: _BodyTexts, tenant: str, request_id: str, span: Any) -> None:
+        verdict = await self.scorer.score_request_async(texts.messages, texts.variables)
         span.set_attribute(SPAN_PREFIX + "injection_score", verdict.score)
         span.set_attribute(SPAN_PREFIX + "injection_action", str(verdict.action))
         if verdict.signals:
             span.set_attribute(SPAN_PREFIX + "injection_signals", list(verdict.signals))
+        if verdict.sources:
+            span.set_attribute(SPAN_PREFIX + "injection_sources", list(verdict.sources))
         self.telemetry.injection_score(verdict.score, str(verdict.action))
         if verdict.action is Action.ALLOW:
             return
@@ -266,22 +342,43 @@ class Guardrails:
             raise _rejection(injection_blocked(), "prompt_injection")
 
     # -- settlement ------------------------------------------------------------------------
-    def settle(self, model: str, usage: Usage) -> None:
-        """Charge a finished call's real tokens and cost to the admitted tenant (once)."""
+    def settle(self, model: str, usage: Usage, *, cached: bool = False) -> None:
+        """Charge a finished call's real tokens and cost (none for a cache hit, which used no
+        model) to the admitted tenant, once."""
         admission = _admission.get()
-        if admission is None:
+        if admission is None or admission.reservation is None:
             return
         _admission.set(None)
         actual = usage.input_tokens + usage.output_tokens
+        if not cached:
+            self.outputs.observe(model, usage.output_tokens)
         self.limiter.settle(
-            admission.tenant,
-            admission.tier,
-            estimated_tokens=admission.estimated_tokens,
+            admission.reservation,
             actual_tokens=actual,
-            cost_usd=self._cost_usd(model, usage),
+            cost_usd=0.0 if cached else self._cost_usd(model, usage),
         )
         self.telemetry.budget_remaining(
             admission.tenant,
             admission.tier,
             self.limiter.remaining_budget_usd(admission.tenant, admission.tier),
         )
+
+
+class ReservationMiddleware:
+    """Releases a request's cost reservations that nothing settled (validation errors, blocked
+    prompts, provider failures) once the response, streamed or not, is over."""
+
+    def __init__(self, app: Any, guard: Guardrails) -> None:
+        self.app = app
+        self.guard = guard
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            for reservation in scope.get(RESERVATIONS, ()):
+                if reservation is not None:
+                    self.guard.limiter.release(reservation)

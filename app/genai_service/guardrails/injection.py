@@ -19,19 +19,26 @@ its signals are named, so a flagged request can be explained without storing its
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import codecs
 import re
 import unicodedata
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-# Longer texts are scored on their head and tail: an injection has to be read by the model to
-# work, and bounded input keeps the scorer's cost flat.
+# score_text reads at most MAX_CHARS (head and tail). A request is scored whole, in overlapping
+# chunks of CHUNK_CHARS, up to REQUEST_BUDGET_CHARS per request: past that, the chunks holding
+# a word injections use (or a disguise) first, then an even sample of the rest, every text's
+# first and last chunk always included. Scoring costs 1-20 µs a character depending on the
+# text, so a chunk is at most tens of milliseconds, and the event loop runs between chunks.
 MAX_CHARS = 16_000
+CHUNK_CHARS = 1_000
+CHUNK_OVERLAP = 160
+REQUEST_BUDGET_CHARS = 96_000
 _MAX_DEPTH = 2
 
 
@@ -46,6 +53,8 @@ class Verdict:
     score: float
     signals: tuple[str, ...]
     action: Action
+    # Where a non-zero score came from: message roles and/or "template_variable".
+    sources: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------ normalisation
@@ -283,6 +292,25 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         (re.compile(r"\bdo anything now\b"), 0.85),
         (
             re.compile(
+                r"\b(?:you are|you're|act as|roleplay as|role-play as|pretend (?:to be|you are)|answer as|respond as|simulate|play(?: as)?|one as)\b[^\n]{0,80}\b(?:no (?:rules|laws|limits|restrictions|ethical limits|morals)|lawless|never (?:refuses|says no|adds warnings)|answers? (?:everything|anything|every question)|ignores? (?:every|all|any) \w+|does the opposite|opposite of (?:your|its) rules|what normal ai won't|free from all restrictions)"
+            ),
+            # A persona alone is a game; with a harmful request (or another signal) it flags.
+            0.45,
+        ),
+        (
+            re.compile(
+                r"\bgrand\w*\b[^\n]{0,80}\b(?:recipe|steps|synthesi[sz]e|instructions|formula)\b[^\n]{0,40}\b(?:tnt|explosives?|meth\w*|napalm|bombs?|weapons?|poison|malware)\b"
+            ),
+            0.65,
+        ),
+        (
+            re.compile(
+                r"\b(?:character|villain|ai|persona)\b[^\n]{0,40}\bno ethical limits\b|\bin real technical detail\b|\bwith real (?:commands|code|keygen code)\b"
+            ),
+            0.35,
+        ),
+        (
+            re.compile(
                 r"\b(?:god|jailbreak|jailbroken|unrestricted|evil|chaos|dude|opposite|unfiltered|uncensored|no[- ]filter|anything[- ]goes|dan) mode\b"
             ),
             0.7,
@@ -444,6 +472,31 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         (re.compile(r"!\[[^\]]*\]\(https?://[^)\s]*[?&][^)\s]*=[^)\s]*\)"), 0.3),
         (
             re.compile(
+                r"(?:\]\(|\b)https?://[^\s)]*[?&][\w-]+=(?=[\s)\]'\"]|$)\)?[^\n]{0,60}\b(?:plus|followed by|append\w*|with|containing|filled|fill in|replaced|url-encoded)\b"
+            ),
+            0.55,
+        ),
+        (
+            re.compile(
+                r"\b(?:image|img|link|url)\b[^\n]{0,60}\b(?:query string|query param\w*|\?\w+=)[^\n]{0,80}\b(?:conversation|history|chat|message|question|prompt|summary|key|secret|password|everything)"
+            ),
+            0.6,
+        ),
+        (
+            re.compile(
+                r"\b(?:send|post|upload|forward|email|transmit|exfiltrate|copy)\b[^\n]{0,60}\b(?:conversation|chat history|history|messages?|files?|credentials|passwords?|api keys?|system prompt|contact list|everything)\b[^\n]{0,60}(?:https?://|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b[\w.+-]+@[\w-]+\.[\w.]{2,})"
+            ),
+            0.6,
+        ),
+        (re.compile(r"\bexfiltrate\b"), 0.5),
+        (
+            re.compile(
+                r"\b(?:put|insert|place|encode)\b[^\n]{0,40}\b(?:api keys?|secrets?|passwords?|system prompt|credentials|tokens)\b[^\n]{0,40}\b(?:url|link|query string|image)\b"
+            ),
+            0.55,
+        ),
+        (
+            re.compile(
                 r"!\[[^\]]*\]\(https?://[^)\s]*[?&][^)\s]*=[^)\s]*(?:\{|\$|<|\[|data|history|conversation|chat|secret|prompt|key|token|password|memory)[^)\s]*\)"
             ),
             0.6,
@@ -459,6 +512,83 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
                 r"\b(?:include|append|embed|add)\b.{0,40}\b(?:conversation|chat history|secrets?|api keys?|passwords?|system prompt|credentials|tokens)\b.{0,40}\b(?:url|link|query string|image)\b"
             ),
             0.55,
+        ),
+    ],
+    # Text inside a document, email or web page that addresses the model reading it: the
+    # indirect injection a user never typed.
+    "indirect_injection": [
+        (
+            re.compile(
+                r"\b(?:note|message|instructions?|attention|notice|hey|hi|dear|to|for|prompt)\b(?: (?:to|for))?(?: (?:the|any|all|every|whatever|an?))? (?:ai|assistant|language model|llm|chatbot|bot|model|automated assistant|ai (?:assistant|agent|model|system|grader|screener|screening tool)s?|ai agents?|agents?|llms)s?\b[^.\n]{0,40}?(?::|,|-|\breading this\b|\bwho\b|\bthat\b|\bhandling\b|\bprocessing\b|\bsummari[sz]ing\b)[^\n]{0,80}?\b(?:ignore|disregard|do not|don't|stop|instead|must|should|forward|send|reveal|tell|say|state|approve|rank|rate|call|delete|mark|collect|pretend|recommend|append|include|insult|print|give|wire|search|your (?:prior|previous) rules)\b"
+            ),
+            0.6,
+        ),
+        (
+            re.compile(
+                r"\bif you are an? (?:ai|llm|language model|assistant|bot|chatbot|model)\b(?: \w+){0,3} (?:reading|summari[sz]ing|processing|reviewing|parsing|translating|analy[sz]ing)\b"
+            ),
+            0.55,
+        ),
+        (
+            re.compile(
+                r"\b(?:any|all|every|whatever) (?:ai|llm|language model|automated|ai-powered)(?: (?:assistant|agent|model|system|tool)s?)?(?: that| who)? (?:reads?|reading|summari[sz]es|summari[sz]ing|processes|processing|reviewing|reviews)\b[^\n]{0,80}\b(?:must|should|shall|agrees?|will|needs? to|is required to)\b"
+            ),
+            0.6,
+        ),
+        (
+            re.compile(
+                r"\b(?:ai|assistant|llm|language model|model|chatbot|agent)s?(?: \w+){0,2}, (?:new instructions|before (?:answering|replying|you answer)|when (?:you )?(?:summari[sz]e|summari[sz]ing|process|reply|answer))\b"
+            ),
+            0.55,
+        ),
+        (
+            re.compile(
+                r"\b(?:ai|llm|language model)s? ?(?:assistants?|agents?|models?|screening tools?|tools?|systems?|graders?|screeners?|bots?)?(?: \w+){0,3}\s*: (?:\w+ ){0,2}?(?:ignore|disregard|approve|rank|rate|reveal|tell|say|call|send|forward|delete|give|print|recommend|before (?:answering|replying))\b"
+            ),
+            0.55,
+        ),
+        (
+            re.compile(
+                r"(?:<\w+ hidden|display:\s*none|font-size:\s*0|visibility:\s*hidden|<!--)[^\n]{0,60}\b(?:ai|assistants?|llms?|language models?|agents?)\b[^\n]{0,80}\byou\b"
+            ),
+            0.5,
+        ),
+    ],
+    # Asking the model to use its tools against the user: secrets, destruction, money, code.
+    "tool_abuse": [
+        (
+            re.compile(
+                r"\b(?:use|call|invoke|run|execute|with)\b[^.\n]{0,40}\b(?:tool|function|api|interpreter|shell|terminal|code execution|python)\b[^\n]{0,80}(?:/etc/(?:shadow|passwd)|\.aws/credentials|\.env\b|id_rsa|environment variables|os\.environ|api keys?|secrets?|credentials|rm -rf|drop table|delete_\w+|curl [^|\n]*\|\s*(?:ba)?sh|contact list|refund|transfer|wire)"
+            ),
+            0.6,
+        ),
+        (
+            re.compile(
+                r"\b(?:cat|read|print|dump|show|paste|reveal|list|output|exfiltrate)\b[^.\n]{0,40}(?:/etc/shadow|\.aws/credentials|id_rsa|os\.environ|(?:all|every) (?:the )?(?:secrets?|api keys?|credentials|environment variables))"
+            ),
+            0.55,
+        ),
+        (
+            re.compile(
+                r"\b(?:curl|wget) [^|\n]*\|\s*(?:sudo )?(?:ba|z)?sh\b|\brm -rf /|\bos\.system\(|\bdrop table \w+"
+            ),
+            0.55,
+        ),
+        (
+            re.compile(
+                r"\b(?:delete|transfer|refund|wire|pay|send|remove|drop)\w*\b[^.\n]{0,60}\b(?:no need to confirm|without (?:asking|checking|confirm\w*|telling)|don't (?:ask|confirm|check))\b"
+            ),
+            0.5,
+        ),
+    ],
+    # A request for clearly harmful content: not an injection by itself, but what a persona or
+    # a quoted instruction is usually after, so it adds evidence to those.
+    "harmful_request": [
+        (
+            re.compile(
+                r"\b(?:malware|ransomware|keylogger|phishing kit|untraceable gun|pipe bomb|explosives?|tnt|methamphetamine|shoplift\w*|stalk \w+|hack (?:an?|into|someone)\b|steal\w* (?:browser )?(?:passwords|credit card)|track my ex)"
+            ),
+            0.3,
         ),
     ],
     "encoded_payload": [
@@ -481,7 +611,8 @@ _META = re.compile(
     r"\b(?:what (?:is|are|does|do)|what's|explain|how (?:do|does|can|could|should|would|to)|why|"
     r"examples? of|research|paper|article|blog|essay|talk|course|lecture|owasp|red[- ]?team|"
     r"classifier|detect|defen[cs]e|defend|prevent|protect|mitigat|guard against|test(?:ing)? for|"
-    r"is it|are there|meaning|mean)\b.{0,120}\b(?:prompt[- ]injections?|jailbreak(?:s|ing)?|"
+    r"is it|are there|meaning|mean|quotes?|slide|training|review)\b.{0,120}\b(?:prompt[- ]injections?|jailbreak(?:s|ing)?|"
+    r"known attack|attack (?:example|payload|string)|example (?:attack|payload)|"
     r"injection attacks?|prompt attacks?|llm (?:attacks?|security)|ai safety)\b|"
     r"\b(?:prompt[- ]injections?|jailbreak(?:s|ing)?|injection attacks?)\b.{0,120}\b(?:work|mean|"
     r"look like|examples?|defen[cs]es?|prevent(?:ion)?|detect(?:ion)?|mitigat\w*|risks?|threats?)\b"
@@ -558,7 +689,8 @@ _GATES: dict[str, tuple[str, ...]] = {
         "rogue", "evil", "malicious", "character", "refuse", "decline", "say", "apologi",
         "warn", "disclaimer", "follow", "abide", "obey", "care about", "adhere", "freed",
         "liberated", "released", "unlocked", "free", "grand", "version of yourself", "alter ego",
-        "shadow self", "programming",
+        "shadow self", "programming", "lawless", "opposite", "answer", "normal ai", "grand",
+        "ethical limits", "technical detail", "real commands", "real code", "keygen",
     ),
     "delimiter_injection": ("<|", "[", "<", "#", "**", "---", "===", "end of", "system", "admin"),
     "safety_bypass": (
@@ -569,7 +701,19 @@ _GATES: dict[str, tuple[str, ...]] = {
         "override", "sudo", "authori", "maintenance mode", "debug mode", "i am", "i'm", "this is",
     ),
     "exfiltration": ("![", "send", "post", "upload", "forward", "transmit", "leak", "exfiltrat",
-                     "email", "include", "append", "embed", "add"),
+                     "email", "include", "append", "embed", "add", "http", "image", "link",
+                     "url", "copy", "put", "insert", "place", "encode"),
+    "indirect_injection": ("ai", "assistant", "model", "llm", "bot", "agent", "hidden", "none",
+                           "font-size", "<!--"),
+    "tool_abuse": (
+        "tool", "function", "api", "interpreter", "shell", "python", "terminal", "/etc/",
+        "environ", "credentials", "id_rsa", "secret", "api key", "curl", "wget", "rm -rf",
+        "os.system", "drop table", "confirm", "without asking", "without checking",
+    ),
+    "harmful_request": (
+        "malware", "ransomware", "keylogger", "phishing", "gun", "bomb", "explosive", "tnt",
+        "meth", "shoplift", "stalk", "hack", "steal", "track my ex",
+    ),
     "encoded_payload": (
         "decode", "decipher", "decrypt", "translate", "convert", "interpret", "unscramble",
         "reverse", "base64", "b64", "rot", "hex", "caesar", "morse", "binary", "encoded",
@@ -644,6 +788,18 @@ def _signals(text: str, depth: int) -> dict[str, float]:
     return found
 
 
+# Talking about an attack rather than making one: teaching, warning, analysing a quoted sample.
+_DISCUSSION = re.compile(
+    r"\b(?:explain (?:why|how|what)|why (?:a|an|this|the|is)|warn(?:ing|s)?|awareness|course|"
+    r"training|phishing|scam|suspicious|red flag|trick|incident|dangerous|risky|considered|"
+    r"is (?:this|it) (?:legit|safe|a scam))\b"
+)
+# A quoted sample: in quotes, brackets or backticks, long enough to hold an instruction.
+_QUOTED = re.compile(
+    r"'[^'\n]{12,}'|\"[^\"\n]{12,}\"|“[^”\n]{12,}”|‘[^’\n]{12,}’|\([^)\n]{12,}\)|`[^`\n]{12,}`"
+)
+
+
 def score_text(text: str) -> tuple[float, tuple[str, ...]]:
     """The injection score of one text (0..1) and the names of the signals that fired."""
     if not text:
@@ -653,8 +809,9 @@ def score_text(text: str) -> tuple[float, tuple[str, ...]]:
     strong = [f for f in found if f not in ("obfuscation", "encoded_payload")]
     if len(strong) == 1 and "obfuscation" not in found:
         plain, _ = normalise(_bound(text))
-        if _META.search(plain):
-            # A single family inside a question about injection is discussion, not an attack.
+        if _META.search(plain) or (_DISCUSSION.search(plain) and _QUOTED.search(text)):
+            # A single family inside a question about injection, or in a quoted sample that the
+            # prompt discusses, is discussion, not an attack.
             score *= 0.55
             found["meta_discussion"] = 0.0
     return round(score, 4), tuple(sorted(found))
@@ -682,3 +839,112 @@ class InjectionScorer:
             signals.update(names)
             best = max(best, s)
         return Verdict(score=best, signals=tuple(sorted(signals)), action=self.action_for(best))
+
+    def score_request(
+        self, messages: Sequence[tuple[str, str]], variables: Mapping[str, str] | None = None
+    ) -> Verdict:
+        """The verdict over every message (any role) and template variable of one request."""
+        best = _Best()
+        for source, chunk in request_chunks(messages, variables):
+            best.add(source, chunk)
+        return best.verdict(self)
+
+    async def score_request_async(
+        self, messages: Sequence[tuple[str, str]], variables: Mapping[str, str] | None = None
+    ) -> Verdict:
+        """As score_request, yielding to the event loop between chunks."""
+        best = _Best()
+        for i, (source, chunk) in enumerate(request_chunks(messages, variables)):
+            if i:
+                await asyncio.sleep(0)
+            best.add(source, chunk)
+        return best.verdict(self)
+
+
+class _Best:
+    """The maximum over chunks, with the signals and sources (roles) that reached it."""
+
+    def __init__(self) -> None:
+        self.score = 0.0
+        self.signals: set[str] = set()
+        self.sources: set[str] = set()
+
+    def add(self, source: str, chunk: str) -> None:
+        s, names = score_text(chunk)
+        self.signals.update(names)
+        if s > 0:
+            self.sources.add(source)
+        self.score = max(self.score, s)
+
+    def verdict(self, scorer: InjectionScorer) -> Verdict:
+        return Verdict(
+            score=self.score,
+            signals=tuple(sorted(self.signals)),
+            action=scorer.action_for(self.score),
+            sources=tuple(sorted(self.sources)),
+        )
+
+
+def text_chunks(text: str) -> list[str]:
+    """Overlapping windows covering the whole text (an attack across a boundary is in one)."""
+    if len(text) <= CHUNK_CHARS:
+        return [text] if text else []
+    step = CHUNK_CHARS - CHUNK_OVERLAP
+    return [text[i : i + CHUNK_CHARS] for i in range(0, len(text) - CHUNK_OVERLAP, step)]
+
+
+def request_chunks(
+    messages: Sequence[tuple[str, str]],
+    variables: Mapping[str, str] | None = None,
+    budget_chars: int = REQUEST_BUDGET_CHARS,
+) -> Iterator[tuple[str, str]]:
+    """(source, chunk) pairs to score for one request, within `budget_chars` in all.
+
+    Sources are message roles and ``template_variable``. Under the budget every chunk is
+    scored; over it, every text's first and last chunk and an even sample of the rest.
+    """
+    texts = [(role, text) for role, text in messages if text]
+    texts += [("template_variable", v) for v in (variables or {}).values() if v]
+    per_text = [(source, text_chunks(text)) for source, text in texts]
+    total = sum(len(c) for _, chunks in per_text for c in chunks)
+    if total <= budget_chars:
+        for source, chunks in per_text:
+            for chunk in chunks:
+                yield source, chunk
+        return
+    room = max(1, budget_chars // CHUNK_CHARS)
+    ends: list[tuple[str, str]] = []
+    suspect: list[tuple[str, str]] = []
+    rest: list[tuple[str, str]] = []
+    for source, chunks in per_text:
+        ends.append((source, chunks[0]))
+        if len(chunks) > 1:
+            ends.append((source, chunks[-1]))
+        for chunk in chunks[1:-1]:
+            (suspect if _suspect(chunk) else rest).append((source, chunk))
+    for group in (ends, suspect, rest):
+        if room <= 0:
+            return
+        picked = _spread(group, room)
+        room -= len(picked)
+        yield from picked
+
+
+def _suspect(chunk: str) -> bool:
+    """Whether a chunk could score at all: an anchor word, or a disguise to undo."""
+    lowered = chunk.lower()
+    return bool(
+        _ANCHOR.search(lowered)
+        or not chunk.isascii()
+        or _B64.search(chunk)
+        or _PCT.search(chunk)
+        or _SPACED.search(lowered)
+    )
+
+
+def _spread(items: list[tuple[str, str]], n: int) -> list[tuple[str, str]]:
+    """n items evenly spread over the list (all of them when n covers it)."""
+    if n >= len(items):
+        return items
+    stride = len(items) / n
+    return [items[int(k * stride)] for k in range(n)]

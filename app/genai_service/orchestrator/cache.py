@@ -24,8 +24,11 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def cache_key(request: ChatRequest) -> str:
+def cache_key(request: ChatRequest, tenant: str = "") -> str:
+    """The key of a request's answer within one tenant: an answer is never served to another
+    tenant (a hit would tell it what the first one asked)."""
     payload = [
+        tenant,
         request.model,
         [[m.role, normalise(m.content)] for m in request.messages],
         request.max_tokens,
@@ -33,7 +36,8 @@ def cache_key(request: ChatRequest) -> str:
         request.seed,
     ]
     raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    # surrogatepass: any JSON string may hold a lone surrogate ("\ud800"); it still keys.
+    return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 @dataclass

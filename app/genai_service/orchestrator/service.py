@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from opentelemetry import trace
 
+from genai_service.offload import SLICE_CHARS, map_yielding
 from genai_service.orchestrator.cache import TTLCache, cache_key
 from genai_service.orchestrator.templates import TemplateRegistry
 from genai_service.providers.base import (
@@ -24,6 +25,7 @@ from genai_service.providers.base import (
     Message,
     Provider,
     StreamChunk,
+    Usage,
 )
 from lab_telemetry.context import current_caller
 from lab_telemetry.instruments import instrument
@@ -31,10 +33,16 @@ from lab_telemetry.instruments import instrument
 tracer = trace.get_tracer(__name__)
 
 Redactor = Callable[[str], str]
+# Charges a cache hit's tokens to the caller's limits (a hit costs no model call, not nothing).
+HitCharger = Callable[[str, Usage], None]
 
 
 def identity(text: str) -> str:
     return text
+
+
+def _chars(message: Message) -> int:
+    return len(message.content)
 
 
 @dataclass(frozen=True)
@@ -52,12 +60,14 @@ class Orchestrator:
         cache: TTLCache[ChatResult] | None,
         tenant_label: Callable[[str | None], str],
         redact: Redactor = identity,
+        charge_hit: HitCharger | None = None,
     ) -> None:
         self.provider = provider
         self.templates = templates
         self.cache = cache
         self.redact = redact
         self._tenant_label = tenant_label
+        self._charge_hit = charge_hit
         self._redacting = redact is not identity
         self._cache_requests = instrument("genai_lab.cache.requests")
         self._prompts = instrument("genai_lab.prompts")
@@ -83,11 +93,39 @@ class Orchestrator:
                 messages = redacted
         return replace(request, messages=messages)
 
+    async def prepare_async(
+        self,
+        request: ChatRequest,
+        template: str | None = None,
+        variables: dict[str, str] | None = None,
+    ) -> ChatRequest:
+        """As prepare, handing the event loop back between messages of a large prompt."""
+        if sum(len(m.content) for m in request.messages) <= SLICE_CHARS:
+            return self.prepare(request, template, variables)
+        messages = request.messages
+        if template is not None:
+            messages = self.templates.apply(template, messages, variables or {})
+        with tracer.start_as_current_span("prompt.redact") as span:
+            if self._redacting:
+                redact = self.redact
+                redacted = tuple(
+                    await map_yielding(
+                        lambda m: Message(m.role, redact(m.content)), messages, _chars
+                    )
+                )
+                changed = sum(
+                    a.content != b.content for a, b in zip(messages, redacted, strict=True)
+                )
+                span.set_attribute("redaction.messages_changed", changed)
+                messages = redacted
+        return replace(request, messages=messages)
+
     def _lookup(self, request: ChatRequest) -> tuple[str | None, ChatResult | None]:
         if self.cache is None:
             return None, None
+        caller = current_caller()
         with tracer.start_as_current_span("cache.lookup") as span:
-            key = cache_key(request)
+            key = cache_key(request, caller.tenant_id if caller else "")
             hit = self.cache.get(key)
             result = "hit" if hit is not None else "miss"
             span.set_attribute("cache.result", result)
@@ -99,6 +137,11 @@ class Orchestrator:
             return
         with tracer.start_as_current_span("cache.write"):
             self.cache.put(key, result)
+
+    def _hit(self, model: str, usage: Usage) -> None:
+        self._count_prompt(model, cached=True)
+        if self._charge_hit is not None:
+            self._charge_hit(model, usage)
 
     def _count_prompt(self, model: str, cached: bool) -> None:
         caller = current_caller()
@@ -116,7 +159,7 @@ class Orchestrator:
     async def chat(self, request: ChatRequest) -> ChatOutcome:
         key, hit = self._lookup(request)
         if hit is not None:
-            self._count_prompt(request.model, cached=True)
+            self._hit(request.model, hit.usage)
             return ChatOutcome(hit, cached=True)
         result = await self.provider.chat(request)
         if self._redacting:
@@ -131,32 +174,40 @@ class Orchestrator:
         """Chunks with a `cached` flag. A hit replays the stored answer as a single chunk."""
         key, hit = self._lookup(request)
         if hit is not None:
-            self._count_prompt(request.model, cached=True)
+            self._hit(request.model, hit.usage)
             yield StreamChunk(text=hit.text), True
             yield StreamChunk(text="", finish_reason=hit.finish_reason, usage=hit.usage), True
             return
         parts: list[str] = []
-        async with aclosing(self.provider.chat_stream(request)) as stream:
-            async for chunk in stream:
-                if chunk.text and self._redacting:
-                    # Per chunk: a secret split across two chunks can slip through; the
-                    # cached copy below is redacted as a whole.
-                    chunk = replace(chunk, text=self.redact(chunk.text))
-                parts.append(chunk.text)
-                if chunk.finish_reason is not None and chunk.usage is not None:
-                    text = "".join(parts)
-                    self._store(
-                        key,
-                        ChatResult(
-                            text=self.redact(text) if self._redacting else text,
-                            finish_reason=chunk.finish_reason,
-                            usage=chunk.usage,
-                            response_model=request.model,
-                            response_id="",
-                        ),
-                    )
-                    self._count_prompt(request.model, cached=False)
-                yield chunk, False
+        counted = started = False
+        try:
+            async with aclosing(self.provider.chat_stream(request)) as stream:
+                async for chunk in stream:
+                    if chunk.text and self._redacting:
+                        # Per chunk: a secret split across two chunks can slip through; the
+                        # cached copy below is redacted as a whole.
+                        chunk = replace(chunk, text=self.redact(chunk.text))
+                    parts.append(chunk.text)
+                    if chunk.finish_reason is not None and chunk.usage is not None:
+                        text = "".join(parts)
+                        self._store(
+                            key,
+                            ChatResult(
+                                text=self.redact(text) if self._redacting else text,
+                                finish_reason=chunk.finish_reason,
+                                usage=chunk.usage,
+                                response_model=request.model,
+                                response_id="",
+                            ),
+                        )
+                        self._count_prompt(request.model, cached=False)
+                        counted = True
+                    started = True
+                    yield chunk, False
+        finally:
+            if started and not counted:
+                # Cut short (client closed, provider failed): the prompt was still served.
+                self._count_prompt(request.model, cached=False)
 
     async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
         return await self.provider.embed(request)

@@ -21,6 +21,7 @@ Prompt and completion text is recorded only with OTEL_INSTRUMENTATION_GENAI_CAPT
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
@@ -41,6 +42,7 @@ from genai_service.providers.base import (
     StreamChunk,
     Usage,
 )
+from genai_service.providers.tokens import partial_usage
 from genai_service.tenants import TenantLabels
 from lab_telemetry.context import current_caller
 from lab_telemetry.instruments import instrument
@@ -73,6 +75,8 @@ EMBEDDINGS_DIMENSION = "gen_ai.embeddings.dimension.count"
 ERROR_TYPE = "error.type"
 COST_USD = "genai_lab.cost.usd"
 TENANT = "tenant.id"
+# The outcome of a stream the client closed before its end (error.type on its duration).
+CLIENT_CLOSED = "client_closed"
 
 
 class Pricing(Protocol):
@@ -234,6 +238,17 @@ class _Recorder:
             },
         )
 
+    def closed(self, span: trace.Span, request_model: str, usage: Usage, started: float) -> None:
+        """A stream the client closed: its duration under error.type client_closed, and the
+        partial usage's tokens and cost like any call's."""
+        span.set_attribute(ERROR_TYPE, CLIENT_CLOSED)
+        attrs = self.metric_attrs("chat", request_model, None)
+        self.duration.record(time.perf_counter() - started, {**attrs, ERROR_TYPE: CLIENT_CLOSED})
+        span.set_attributes({INPUT_TOKENS: usage.input_tokens, OUTPUT_TOKENS: usage.output_tokens})
+        self.tokens.record(usage.input_tokens, {**attrs, TOKEN_TYPE: "input"})
+        self.tokens.record(usage.output_tokens, {**attrs, TOKEN_TYPE: "output"})
+        self.record_cost(span, request_model, usage)
+
     def fail(
         self,
         span: trace.Span,
@@ -326,7 +341,7 @@ class InstrumentedProvider(ProviderWrapper):
         last: float | None = None
         finish_reason: str | None = None
         usage: Usage | None = None
-        text_parts: list[str] = []
+        generated: list[str] = []
         # The span is made current only around each step of the inner iterator, never across
         # a yield: a context attached in one step and detached in another would leak.
         with _current(span, end=False):
@@ -350,12 +365,15 @@ class InstrumentedProvider(ProviderWrapper):
                     finish_reason = chunk.finish_reason
                 if chunk.usage is not None:
                     usage = chunk.usage
-                if rec.capture_content and chunk.text:
-                    text_parts.append(chunk.text)
+                if chunk.text:
+                    generated.append(chunk.text)
                 yield chunk
-        except GeneratorExit:
-            # The consumer went away (client disconnect): not a provider error.
+        except (GeneratorExit, asyncio.CancelledError):
+            # The consumer went away (client disconnect): not a provider error, but what was
+            # generated is still paid for, so its tokens and cost are recorded.
             span.set_attribute("genai_lab.stream.cancelled", True)
+            partial = usage or partial_usage(request.messages, "".join(generated))
+            rec.closed(span, request.model, partial, start)
             span.end()
             aclose = getattr(iterator, "aclose", None)
             if aclose is not None:
@@ -371,9 +389,7 @@ class InstrumentedProvider(ProviderWrapper):
             if finish_reason:
                 span.set_attribute(FINISH_REASONS, (finish_reason,))
             if rec.capture_content:
-                span.set_attribute(
-                    OUTPUT_MESSAGES, _output_json("".join(text_parts), finish_reason)
-                )
+                span.set_attribute(OUTPUT_MESSAGES, _output_json("".join(generated), finish_reason))
             rec.succeed(span, "chat", request.model, response_model, usage, start)
             span.end()
 

@@ -17,15 +17,21 @@ from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
 
 from genai_service.errors import ErrorType
+from genai_service.offload import map_yielding
 from genai_service.providers.base import (
     ChatRequest,
     ChatResult,
     EmbeddingRequest,
     EmbeddingResult,
+    Message,
     StreamChunk,
     Usage,
 )
-from genai_service.providers.tokens import count_prompt_tokens, count_tokens
+from genai_service.providers.tokens import (
+    PER_REQUEST_OVERHEAD,
+    count_prompt_tokens,
+    count_tokens,
+)
 
 _WORDS = """
 the model answer request service latency token cost budget tenant cache trace span
@@ -50,6 +56,16 @@ class SimulatedConfig:
     error_rates: Mapping[str, float] = field(default_factory=dict)
     timeout_s: float = 1.0
     embedding_dimensions: int = 1024
+
+
+async def _prompt_tokens(request: ChatRequest) -> int:
+    # One message at a time, so a huge prompt does not hold the event loop.
+    counts = await map_yielding(lambda m: count_prompt_tokens((m,)), request.messages, _chars)
+    return sum(counts) - PER_REQUEST_OVERHEAD * (len(counts) - 1)
+
+
+def _chars(message: Message) -> int:
+    return len(message.content)
 
 
 def _digest(*parts: object) -> int:
@@ -162,10 +178,11 @@ class SimulatedProvider:
         if delay > 0:
             await asyncio.sleep(delay)
         text = "".join(pieces)
+        prompt_tokens = await _prompt_tokens(request)
         return ChatResult(
             text=text,
             finish_reason=finish,
-            usage=Usage(count_prompt_tokens(request.messages), count_tokens(text)),
+            usage=Usage(prompt_tokens, count_tokens(text)),
             response_model=request.model,
             response_id=f"chatcmpl-{uuid.uuid4().hex}",
         )
@@ -181,10 +198,11 @@ class SimulatedProvider:
                 await asyncio.sleep(pace)
             yield StreamChunk(text=piece)
         text = "".join(pieces)
+        prompt_tokens = await _prompt_tokens(request)
         yield StreamChunk(
             text="",
             finish_reason=finish,
-            usage=Usage(count_prompt_tokens(request.messages), count_tokens(text)),
+            usage=Usage(prompt_tokens, count_tokens(text)),
         )
 
     async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:

@@ -1,7 +1,8 @@
 """The provider stack, built in one place, outermost layer first:
 
     metering        MeteredProvider below: charges each call's real tokens and cost to the
-                    tenant's limits and budget (guardrails/guard.py settles)
+                    tenant's limits and budget (guardrails/guard.py settles), and a stream cut
+                    short (client closed, provider failed mid-stream) for what it generated
     instrumentation providers/instrumented.py: GenAI spans and metrics, cost on the span
     faults          faults.py: injected latency, errors, outages and token inflation, inside
                     the instrumentation so an injected failure is traced like a real one
@@ -13,14 +14,24 @@ instrumentation layer is left out.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 
 from genai_service.faults import FaultInjectingProvider, FaultState
 from genai_service.guardrails.guard import Guardrails
 from genai_service.pricing import PricingTable
-from genai_service.providers.base import AnyRequest, Provider, ProviderWrapper, Usage, UsageHook
+from genai_service.providers.base import (
+    AnyRequest,
+    ChatRequest,
+    Provider,
+    ProviderWrapper,
+    StreamChunk,
+    Usage,
+    UsageHook,
+)
 from genai_service.providers.factory import build_provider
 from genai_service.providers.instrumented import instrument_provider
+from genai_service.providers.tokens import partial_usage
 from genai_service.settings import Settings
 
 
@@ -55,3 +66,23 @@ class MeteredProvider(ProviderWrapper):
             return usage
 
         return charge
+
+    async def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
+        settle = self._guard.settle
+        generated: list[str] = []
+        settled = False
+        try:
+            async with aclosing(self.inner.chat_stream(request)) as stream:
+                async for chunk in stream:
+                    if chunk.usage is not None:
+                        settle(request.model, chunk.usage)
+                        settled = True
+                    elif chunk.text:
+                        generated.append(chunk.text)
+                    yield chunk
+        finally:
+            if not settled and generated:
+                # Ended early: what the model generated so far is still paid for. A call
+                # refused before any output is not (its reservation is released at the end of
+                # the request, guardrails.guard.ReservationMiddleware).
+                settle(request.model, partial_usage(request.messages, "".join(generated)))

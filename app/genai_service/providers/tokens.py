@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from genai_service.pricing import Usage
 from genai_service.providers.base import Message
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -24,3 +25,9 @@ def count_prompt_tokens(messages: tuple[Message, ...]) -> int:
     return PER_REQUEST_OVERHEAD + sum(
         PER_MESSAGE_OVERHEAD + count_tokens(m.content) for m in messages
     )
+
+
+def partial_usage(messages: tuple[Message, ...], generated: str) -> Usage:
+    """Usage of a call that ended before the model reported any (a stream cut short): the
+    whole prompt was read, and what was generated so far was produced."""
+    return Usage(count_prompt_tokens(messages), count_tokens(generated))

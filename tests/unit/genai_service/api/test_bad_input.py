@@ -134,6 +134,33 @@ def test_bad_embedding_requests(client: TestClient, body: dict) -> None:
     assert_openai_error(client.post(EMBED, json=body), 400)
 
 
+@pytest.mark.parametrize(
+    ("body", "param", "words"),
+    [
+        # Titan Text Embeddings V2 returns 256, 512 or 1024 dimensions, nothing else.
+        ({"input": "x", "dimensions": 4096}, "dimensions", "256, 512, 1024"),
+        ({"input": "x", "dimensions": 8}, "dimensions", "256, 512, 1024"),
+        ({"input": ["x"] * 2048, "dimensions": 1024}, "input", "at most 128"),
+        ({"input": "a " * 25_001}, "input", "at most 50000"),
+        ({"input": ["word " * 9_000] * 10}, "input", "at most 400000"),
+    ],
+)
+def test_embeddings_outside_the_models_limits_are_refused(
+    client: TestClient, body: dict, param: str, words: str
+) -> None:
+    r = client.post(EMBED, json={"model": "titan-embed-text-v2", **body})
+    error = assert_openai_error(r, 400)
+    assert error["param"] == param and words in error["message"]
+
+
+@pytest.mark.parametrize("dimensions", [256, 512, 1024])
+def test_embeddings_at_the_models_limits_are_served(client: TestClient, dimensions: int) -> None:
+    body = {"model": "titan-embed-text-v2", "input": ["x"] * 128, "dimensions": dimensions}
+    r = client.post(EMBED, json=body)
+    assert r.status_code == 200
+    assert {len(d["embedding"]) for d in r.json()["data"]} == {dimensions}
+
+
 def test_oversized_body_is_413_by_content_length() -> None:
     with TestClient(create_app(make_settings(max_body_bytes=2048))) as small:
         big = {"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": "x" * 5000}]}

@@ -33,14 +33,14 @@ def test_models_are_those_of_the_pricing_table(client: TestClient) -> None:
 
 
 def test_embeddings_float_and_base64(client: TestClient) -> None:
-    body = {"model": "titan-embed-text-v2", "input": ["alpha", "beta"], "dimensions": 8}
+    body = {"model": "titan-embed-text-v2", "input": ["alpha", "beta"], "dimensions": 256}
     floats = client.post("/v1/embeddings", json=body).json()
     assert floats["object"] == "list" and floats["model"] == "titan-embed-text-v2"
     assert [d["index"] for d in floats["data"]] == [0, 1]
-    assert all(len(d["embedding"]) == 8 for d in floats["data"])
+    assert all(len(d["embedding"]) == 256 for d in floats["data"])
     assert floats["usage"]["prompt_tokens"] == 2
     b64 = client.post("/v1/embeddings", json={**body, "encoding_format": "base64"}).json()
-    decoded = struct.unpack("<8f", base64.b64decode(b64["data"][0]["embedding"]))
+    decoded = struct.unpack("<256f", base64.b64decode(b64["data"][0]["embedding"]))
     assert decoded == pytest.approx(floats["data"][0]["embedding"], rel=1e-6)
     single = client.post("/v1/embeddings", json={"model": "titan-embed-text-v2", "input": "x"})
     assert len(single.json()["data"]) == 1 and len(single.json()["data"][0]["embedding"]) == 1024

@@ -37,6 +37,18 @@ def rates(name: str, split: str | None, scorer: InjectionScorer | None = None) -
     )
 
 
+def family_rates(name: str, kind: str, scorer: InjectionScorer | None = None) -> Rates:
+    """Rates on a family file (dev_families or heldout_families): attacks or benign rows."""
+    scorer = scorer or InjectionScorer()
+    rows = [r for r in load(name) if r["kind"] == kind]
+    actions = [scorer.score_request([("user", r["text"])]).action for r in rows]
+    return Rates(
+        n=len(rows),
+        flagged_or_blocked=sum(a is not Action.ALLOW for a in actions) / len(rows),
+        blocked=sum(a is Action.BLOCK for a in actions) / len(rows),
+    )
+
+
 def report() -> str:
     lines = []
     for name, what in (("injection_attacks", "detection"), ("benign_prompts", "false positive")):
@@ -44,6 +56,13 @@ def report() -> str:
             r = rates(name, split)
             lines.append(
                 f"{name:18} {split or 'all':8} n={r.n:3d}  {what} rate "
+                f"(flagged or blocked) {r.flagged_or_blocked:.3f}  blocked {r.blocked:.3f}"
+            )
+    for name in ("dev_families", "heldout_families"):
+        for kind, what in (("attack", "detection"), ("benign", "false positive")):
+            r = family_rates(name, kind)
+            lines.append(
+                f"{name:18} {kind:8} n={r.n:3d}  {what} rate "
                 f"(flagged or blocked) {r.flagged_or_blocked:.3f}  blocked {r.blocked:.3f}"
             )
     return "\n".join(lines)

@@ -63,8 +63,8 @@ def test_env_key_list_and_lab_key() -> None:
     store = KeyStore.from_settings(settings)
     assert store.lookup("sk-a:b:c") == Principal("acme", "pro")
     assert store.lookup("sk-free") == Principal("tiny", "free")
-    # The lab's key is a platform key: it acts for the tenant in X-Tenant-ID.
-    assert store.lookup("lab-secret") == Principal("lab", "enterprise", delegate=True)
+    # The lab's key is the tenant "lab"'s own key: it cannot act for other tenants.
+    assert store.lookup("lab-secret") == Principal("lab", "enterprise", delegate=False)
     assert store.lookup("sk-free").delegate is False
     assert store.tenants() == {"acme": "pro", "tiny": "free", "lab": "enterprise"}
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.unit
 
 SCHEMA = {"event_type", "severity", "action", "tenant_id", "request_id"}
 OPTIONAL = {"reason", "injection_score", "injection_signals", "pii_counts", "pii_total",
-            "retry_after_s"}  # fmt: skip
+            "retry_after_s", "principal_tenant"}  # fmt: skip
 
 
 def test_every_event_type_logs_the_schema_and_counts_once() -> None:
@@ -50,6 +50,7 @@ def test_every_event_type_logs_the_schema_and_counts_once() -> None:
         "injection_flagged": "flagged",
         "injection_blocked": "blocked",
         "pii_detected": "observed",
+        "tenant_delegated": "observed",
     }
 
 

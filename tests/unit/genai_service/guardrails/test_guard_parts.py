@@ -9,7 +9,7 @@ from genai_service.guardrails.guard import _texts, pii_counts
 pytestmark = pytest.mark.unit
 
 
-def test_only_user_and_tool_messages_are_scored_but_all_are_estimated() -> None:
+def test_every_message_and_template_variable_is_read() -> None:
     body = {
         "messages": [
             {"role": "system", "content": "You are terse."},
@@ -18,11 +18,24 @@ def test_only_user_and_tool_messages_are_scored_but_all_are_estimated() -> None:
             {"role": "tool", "content": "tool output"},
             {"role": "user", "content": None},
             "not a message",
-        ]
+        ],
+        "template_variables": {"doc": "quoted text", "n": 3},
     }
-    every, scored = _texts(body)
-    assert every == ["You are terse.", "part one two", "earlier answer", "tool output"]
-    assert scored == ["part one two", "tool output"]
+    texts = _texts(body)
+    assert texts.every == [
+        "You are terse.",
+        "part one two",
+        "earlier answer",
+        "tool output",
+        "quoted text",
+    ]
+    assert texts.messages == [
+        ("system", "You are terse."),
+        ("user", "part one two"),
+        ("assistant", "earlier answer"),
+        ("tool", "tool output"),
+    ]
+    assert texts.variables == {"doc": "quoted text"}
 
 
 @pytest.mark.parametrize(
@@ -38,15 +51,17 @@ def test_only_user_and_tool_messages_are_scored_but_all_are_estimated() -> None:
 )
 def test_malformed_bodies_are_read_without_errors(body: object) -> None:
     # The guard reads the body before FastAPI validates it: whatever arrives, no exception.
-    every, scored = _texts(body)
-    assert all(isinstance(t, str) for t in every + scored)
+    texts = _texts(body)
+    assert all(isinstance(t, str) for t in texts.every)
+    assert all(isinstance(r, str) and isinstance(t, str) for r, t in texts.messages)
 
 
 def test_embedding_inputs_are_estimated_not_scored() -> None:
-    assert _texts({"input": ["a", "b", 3]}) == (["a", "b"], [])
-    assert _texts({"input": "one"}) == (["one"], [])
-    assert _texts(None) == ([], [])
-    assert _texts([1, 2]) == ([], [])
+    assert _texts({"input": ["a", "b", 3]}).every == ["a", "b"]
+    assert _texts({"input": "one"}).every == ["one"]
+    assert _texts({"input": "one"}).messages == []
+    assert _texts(None).every == []
+    assert _texts([1, 2]).every == []
 
 
 def test_pii_counts_by_type() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from genai_service.guardrails.ratelimit import (
     LimitReason,
+    OutputEstimator,
     TenantLimiter,
     TokenBucket,
     estimate_tokens,
@@ -64,9 +65,10 @@ def test_tenants_are_limited_independently() -> None:
 def test_tokens_per_minute_with_settlement_debt() -> None:
     c = Clocks()
     lim = limiter(c, rpm=100, tpm=600)  # 10 tokens/s
-    assert lim.admit("t", "free", 100).allowed
+    admitted = lim.admit("t", "free", 100)
+    assert admitted.allowed and admitted.reservation
     # 600 - 100 at admission, then the answer was long: 700 tokens in all, 100 in debt.
-    lim.settle("t", "free", estimated_tokens=100, actual_tokens=700, cost_usd=0)
+    lim.settle(admitted.reservation, actual_tokens=700, cost_usd=0)
     refused = lim.admit("t", "free", 50)
     assert refused.reason is LimitReason.TOKENS
     assert refused.retry_after_s == 15  # (100 + 50) / 10 tokens a second
@@ -94,11 +96,9 @@ def test_refused_request_costs_nothing() -> None:
 def test_daily_budget_crossed_and_reset_at_utc_midnight() -> None:
     c = Clocks()  # 23:59:00 UTC
     lim = limiter(c, rpm=1000, budget=1.0)
-    assert lim.admit("t", "free", 10).allowed
-    lim.settle("t", "free", estimated_tokens=10, actual_tokens=10, cost_usd=0.6)
+    lim.settle(lim.admit("t", "free", 10).reservation, actual_tokens=10, cost_usd=0.6)
     assert lim.remaining_budget_usd("t", "free") == pytest.approx(0.4)
-    assert lim.admit("t", "free", 10).allowed
-    lim.settle("t", "free", estimated_tokens=10, actual_tokens=10, cost_usd=0.6)
+    lim.settle(lim.admit("t", "free", 10).reservation, actual_tokens=10, cost_usd=0.6)
     refused = lim.admit("t", "free", 10)
     assert refused.reason is LimitReason.BUDGET
     assert refused.retry_after_s == 60
@@ -113,8 +113,7 @@ def test_daily_budget_crossed_and_reset_at_utc_midnight() -> None:
 def test_budget_is_per_tier() -> None:
     c = Clocks()
     lim = limiter(c, budget=1.0)
-    lim.admit("t", "pro", 1)
-    lim.settle("t", "pro", estimated_tokens=1, actual_tokens=1, cost_usd=5.0)
+    lim.settle(lim.admit("t", "pro", 1).reservation, actual_tokens=1, cost_usd=5.0)
     assert lim.admit("t", "pro", 1).allowed  # pro budget is 10
     assert lim.remaining_budget_usd("t", "pro") == pytest.approx(5.0)
 
@@ -138,3 +137,54 @@ def test_token_estimate_grows_with_text() -> None:
     assert estimate_tokens([]) == 0
     assert estimate_tokens(["abcd"]) == 5
     assert estimate_tokens(["a" * 400, "b"]) == 104 + 5
+
+
+def test_reservations_hold_the_budget_for_calls_in_flight() -> None:
+    c = Clocks()
+    lim = limiter(c, rpm=1000, tpm=10**6, budget=1.0)
+    # Three calls estimated at $0.30 each fit; a fourth would pass $1.00 while they run.
+    held = [lim.admit("t", "free", 10, 0.3) for _ in range(3)]
+    assert all(d.allowed for d in held)
+    refused = lim.admit("t", "free", 10, 0.3)
+    assert refused.reason is LimitReason.BUDGET and refused.retryable
+    assert refused.retry_after_s == 1 and "in flight" in refused.message
+    # One settles cheaper than estimated, one never reaches the model: room again.
+    lim.settle(held[0].reservation, actual_tokens=10, cost_usd=0.1)
+    lim.release(held[1].reservation)
+    lim.release(held[1].reservation)  # releasing twice is harmless
+    assert lim.admit("t", "free", 10, 0.3).allowed
+    lim.settle(held[2].reservation, actual_tokens=10, cost_usd=0.3)
+    lim.settle(held[2].reservation, actual_tokens=10, cost_usd=0.3)  # settled once only
+    assert lim.spent_usd("t", "free") == pytest.approx(0.4)
+
+
+def test_a_call_estimated_over_what_is_left_is_refused_until_midnight() -> None:
+    c = Clocks()
+    lim = limiter(c, rpm=1000, tpm=10**6, budget=1.0)
+    lim.settle(lim.admit("t", "free", 10, 0.5).reservation, actual_tokens=10, cost_usd=0.8)
+    refused = lim.admit("t", "free", 10, 0.3)
+    assert refused.reason is LimitReason.BUDGET and not refused.retryable
+    assert refused.retry_after_s == 60  # the clocks say 23:59 UTC
+    assert lim.admit("t", "free", 10, 0.1).allowed
+
+
+def test_a_tier_change_never_refills_a_tenants_buckets() -> None:
+    c = Clocks()
+    lim = limiter(c, rpm=3, tpm=600)
+    for _ in range(3):
+        assert lim.admit("t", "free", 10).allowed
+    assert not lim.admit("t", "free", 10).allowed
+    # The same tenant seen at another tier: bigger buckets, same (empty) level.
+    refused = lim.admit("t", "pro", 10)
+    assert refused.reason is LimitReason.REQUESTS
+    assert refused.retry_after_s == 2  # 30 a minute now refill one every 2 s
+    assert not lim.admit("t", "free", 10).allowed
+
+
+def test_output_estimate_is_an_upper_bound_in_practice() -> None:
+    est = OutputEstimator(default_tokens=256)
+    assert est.expected("m", None) == 256
+    assert est.expected("m", 40) == 40  # the request's own cap
+    est.observe("m", 900)
+    assert est.expected("m", None) == 900
+    assert est.expected("other", None) == 256
