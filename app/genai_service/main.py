@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
+from genai_service import call_record
 from genai_service.api import admin_routes, errors, health_routes, openai_routes
 from genai_service.api.middleware import (
     BodyLimitMiddleware,
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redact=redact,
     )
 
+    # One genai_lab.call log record per model call, and user.id on the request's spans.
+    call_record.install(app, pricing)
     errors.install(app)
     # Last added runs first: the caller (request id) wraps everything, so even a 500 has one.
     app.add_middleware(UnhandledErrorMiddleware)

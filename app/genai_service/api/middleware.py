@@ -1,6 +1,7 @@
 """Pure ASGI middleware (no per-request task or body copy, so the hot path stays cheap).
 
-CallerMiddleware: request id (X-Request-ID honoured or generated, echoed), tenant and user.
+CallerMiddleware: request id (X-Request-ID honoured or generated, echoed), tenant and user
+(X-User-ID, pseudonymised: genai_service.pseudonym).
 BodyLimitMiddleware: MAX_BODY_BYTES, declared or streamed.
 UnhandledErrorMiddleware: the last line for exceptions nobody handled.
 """
@@ -23,6 +24,7 @@ from genai_service.api.errors import (
     unhandled_body,
 )
 from genai_service.context import Caller, reset_caller, set_caller
+from genai_service.pseudonym import user_pseudonym
 from genai_service.telemetry.instruments import instrument
 
 log = structlog.get_logger()
@@ -56,7 +58,8 @@ class CallerMiddleware:
         caller = Caller(
             request_id=request_id,
             tenant_id=safe_id(_header(scope, b"x-tenant-id")) or "anonymous",
-            user_id=safe_id(_header(scope, b"x-user-id")),
+            # Pseudonymised on arrival: the raw id is never held, logged or exported.
+            user_id=user_pseudonym(_header(scope, b"x-user-id")),
         )
         token = set_caller(caller)
         rid = request_id.encode()

@@ -25,6 +25,7 @@ from fastapi import Request
 from opentelemetry import trace
 
 from genai_service.api.errors import APIError
+from genai_service.call_record import note_guardrails
 from genai_service.context import current_caller, set_caller
 from genai_service.guardrails.auth import ANONYMOUS, KeyStore, Principal, bearer_token
 from genai_service.guardrails.errors import (
@@ -216,6 +217,7 @@ class Guardrails:
         if self.settings.injection_enabled and scored:
             self._score(scored, label, request_id, span)
         counts = pii_counts(scored)
+        note_guardrails(pii_count=sum(counts.values()))
         if counts:
             self.telemetry.emit(
                 SecurityEvent(
@@ -271,6 +273,7 @@ class Guardrails:
 
     def _score(self, texts: list[str], tenant: str, request_id: str, span: Any) -> None:
         verdict = self.scorer.score(texts)
+        note_guardrails(injection_score=verdict.score)
         span.set_attribute(SPAN_PREFIX + "injection_score", verdict.score)
         span.set_attribute(SPAN_PREFIX + "injection_action", str(verdict.action))
         if verdict.signals:
