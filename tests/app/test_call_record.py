@@ -4,6 +4,9 @@ for chat, stream, embeddings, cache hit, provider error and guardrail rejection;
 stable user ids on the record and the request's spans, never the raw id.
 """
 
+# The shared `pipeline` fixture is imported, so tests taking it as a parameter "redefine" it.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import json
@@ -19,8 +22,10 @@ from fastapi.testclient import TestClient
 from genai_service import call_record, pseudonym
 from genai_service.main import create_app
 from genai_service.settings import Settings
-from tests.app.telemetry.conftest import Pipeline
-from tests.app.telemetry.conftest import pipeline  # noqa: F401  (a fixture)
+from tests.app.telemetry.conftest import (
+    Pipeline,
+    pipeline,  # noqa: F401  (a fixture)
+)
 
 pytestmark = pytest.mark.unit
 
@@ -66,9 +71,7 @@ def make_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 def stdout_records(pipeline: Pipeline) -> list[dict[str, Any]]:
     return [
-        line
-        for line in pipeline.stdout_lines()
-        if line.get("message") == call_record.EVENT_NAME
+        line for line in pipeline.stdout_lines() if line.get("message") == call_record.EVENT_NAME
     ]
 
 
