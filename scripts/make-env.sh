@@ -4,8 +4,17 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 env_file="$root/.env"
-[ -f "$env_file" ] && exit 0
 umask 077
+if [ -f "$env_file" ]; then
+  # An older .env: add any generated secret .env.example gained since, keep everything else.
+  while IFS= read -r line || [ -n "$line" ]; do
+    if [[ "$line" == *=__generate__ ]] && ! grep -q "^${line%%=*}=" "$env_file"; then
+      printf '%s%s\n' "${line%__generate__}" "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >>"$env_file"
+      echo "make-env: added ${line%%=*} to .env"
+    fi
+  done <"$root/.env.example"
+  exit 0
+fi
 while IFS= read -r line || [ -n "$line" ]; do
   if [[ "$line" == *=__generate__ ]]; then
     printf '%s%s\n' "${line%__generate__}" "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
