@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
-from genai_service import call_record
+from genai_service import call_record, log_classes
 from genai_service.api import admin_routes, errors, health_routes, openai_routes
 from genai_service.api.middleware import (
     BodyLimitMiddleware,
@@ -81,6 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # One genai_lab.call log record per model call, and user.id on the request's spans.
     call_record.install(app, pricing)
+    # genai_lab.log.class on log records: Loki's per-stream retention keys on it.
+    log_classes.install()
     errors.install(app)
     # Last added runs first: the caller (request id) wraps everything, so even a 500 has one.
     app.add_middleware(UnhandledErrorMiddleware)
