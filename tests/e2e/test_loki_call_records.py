@@ -263,3 +263,22 @@ def test_the_budget_rule_fires_into_alertmanager(lab: dict[str, Any]) -> None:
     # The lab's routes send cost alerts to the FinOps receiver.
     assert {r["name"] for r in delivered[0]["receivers"]} == {"aiops-finops"}
     assert delivered[0]["annotations"]["runbook_url"] == "docs/runbooks/UserOverDailyBudget.md"
+
+
+def test_the_docs_logql_runs_on_successful_calls(lab: dict[str, Any]) -> None:
+    # Every LogQL block in the workshop and in the call-record runbook parses and runs in Loki;
+    # those over the call records return data from successful calls alone.
+    alice = Pseudonymiser(HASH_KEY.encode()).user_id(USER)
+    docs = [*sorted((ROOT / "docs" / "workshop").glob("module-*.md"))]
+    docs.append(ROOT / "docs" / "runbooks" / "UserOverDailyBudget.md")
+    checked = 0
+    for path in docs:
+        for block in re.findall(r"```logql\n(.*?)```", path.read_text(), re.S):
+            for query in [q.strip() for q in block.split("\n\n") if q.strip()]:
+                query = query.replace("u_0123456789abcdef", alice or "")
+                is_metric = query.startswith(("sum", "topk", "count", "quantile", "rate"))
+                data = loki_query(lab, query, instant=is_metric)
+                if 'genai_lab_log_class="call"' in query and '"workshop' not in query:
+                    assert data["result"], (path.name, query)
+                checked += 1
+    assert checked >= 10
