@@ -139,7 +139,7 @@ def build_record(draft: CallDraft, *, status: int | None, now: float) -> dict[st
     ended = draft.call_ended if draft.call_ended is not None else now
     fields: dict[str, Any] = {
         "event.name": EVENT_NAME,
-        "request_id": caller.request_id if caller else "-",
+        # request_id is added by the log pipeline, as on every line (telemetry/logs.py).
         "tenant.id": caller.tenant_id if caller else "anonymous",
         "gen_ai.operation.name": draft.operation,
         "gen_ai.usage.input_tokens": draft.input_tokens,

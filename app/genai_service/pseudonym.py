@@ -24,6 +24,8 @@ import os
 import secrets
 from collections.abc import Iterable
 
+from genai_service.redaction import SafeText
+
 KEY_ENV = "USER_ID_HASH_KEY"
 MAX_USER_ID_CHARS = 256
 USER_PREFIX = "u_"
@@ -59,7 +61,8 @@ class Pseudonymiser:
         if not value or len(value) > MAX_USER_ID_CHARS:
             return None
         digest = hmac.new(self._user_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
-        return USER_PREFIX + digest[:16]
+        # A keyed hash holds nothing to redact: redaction skips it (see SafeText).
+        return SafeText(USER_PREFIX + digest[:16])
 
     def prompt_hash(self, parts: Iterable[str]) -> str:
         h = hashlib.blake2b(digest_size=8, key=self._prompt_key)
@@ -67,7 +70,7 @@ class Pseudonymiser:
             h.update(part.encode("utf-8", "surrogatepass"))
             # A separator, so ("ab", "c") and ("a", "bc") differ.
             h.update(b"\x1e")
-        return h.hexdigest()
+        return SafeText(h.hexdigest())
 
 
 _current: Pseudonymiser | None = None

@@ -82,7 +82,10 @@ def otlp_records(pipeline: Pipeline) -> list[dict[str, Any]]:
         if record.body == call_record.EVENT_NAME:
             # The handler moves event.name into the record's own EventName field (OTLP 1.5).
             assert record.event_name == call_record.EVENT_NAME
-            attrs = dict(record.attributes or {})
+            # Plain types, as the OTLP encoder writes them (pseudonyms are a str subclass).
+            attrs = {
+                k: str(v) if isinstance(v, str) else v for k, v in (record.attributes or {}).items()
+            }
             assert "event.name" not in attrs
             found.append({"_trace_id": record.trace_id, "event.name": record.event_name, **attrs})
     return found
@@ -299,3 +302,21 @@ def test_a_record_that_cannot_be_built_does_not_fail_the_request(
     pipeline.clear()
     assert client.post(CHAT, json=chat("hi")).status_code == 200
     assert any(line["message"] == "call record not emitted" for line in pipeline.stdout_lines())
+
+
+def test_a_callers_request_id_is_redacted_in_logs_but_generated_ones_are_kept(
+    make_client, pipeline
+) -> None:
+    client = make_client()
+    pipeline.clear()
+    r = client.post(CHAT, json=chat("hi"), headers={"X-Request-ID": "203.0.113.77"})
+    assert r.headers["x-request-id"] == "203.0.113.77"  # the caller's own value, echoed
+    # Lines written inside the request (the test client's own line is not).
+    ids = {line["request_id"] for line in pipeline.stdout_lines() if "request_id" in line}
+    assert ids == {"[REDACTED:ip_address]"}
+    assert "203.0.113.77" not in json.dumps(pipeline.stdout_lines())
+    assert only_record(pipeline)["request_id"] == "[REDACTED:ip_address]"
+    pipeline.clear()
+    generated = client.post(CHAT, json=chat("hi")).headers["x-request-id"]
+    ids = {line["request_id"] for line in pipeline.stdout_lines() if "request_id" in line}
+    assert ids == {generated}

@@ -25,6 +25,7 @@ from genai_service.api.errors import (
 )
 from genai_service.context import Caller, reset_caller, set_caller
 from genai_service.pseudonym import user_pseudonym
+from genai_service.redaction import SafeText
 from genai_service.telemetry.instruments import instrument
 
 log = structlog.get_logger()
@@ -54,7 +55,9 @@ class CallerMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = safe_id(_header(scope, b"x-request-id")) or uuid.uuid4().hex
+        # A generated id holds no PII, so log redaction need not scan it (SafeText); a
+        # caller's X-Request-ID is scanned like any other input.
+        request_id = safe_id(_header(scope, b"x-request-id")) or SafeText(uuid.uuid4().hex)
         caller = Caller(
             request_id=request_id,
             tenant_id=safe_id(_header(scope, b"x-tenant-id")) or "anonymous",
