@@ -24,6 +24,7 @@ one BLAKE2b pass and never copied.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
@@ -263,6 +264,10 @@ class RecordingOrchestrator:
         if isinstance(exc, ProviderError):
             draft.outcome = Outcome.PROVIDER_ERROR
             draft.error_type = exc.error_type
+        elif isinstance(exc, asyncio.CancelledError | GeneratorExit):
+            draft.outcome, draft.error_type = Outcome.CANCELLED, "client_disconnected"
+        elif isinstance(exc, Exception):
+            draft.outcome, draft.error_type = Outcome.ERROR, type(exc).__qualname__
 
     async def chat(self, request: ChatRequest) -> Any:
         draft = self._open(request.model, _chat_parts(request))
@@ -361,8 +366,9 @@ def _add_span_processor() -> None:
 
 
 def install(app: Any, pricing: Any) -> None:
-    """The one hook: call after app.state.orchestrator is set and before CallerMiddleware is
-    added (middleware added earlier runs later, so this runs inside the caller's context)."""
+    """The one hook: call after app.state.orchestrator is set, after the middleware that can
+    answer a call (body limit, unhandled errors) is added and before CallerMiddleware is (the
+    last added runs first, so the record is written inside the caller's context)."""
     pseudonym.configure()
     _add_span_processor()
     app.state.orchestrator = RecordingOrchestrator(app.state.orchestrator, pricing)

@@ -79,14 +79,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redact=redact,
     )
 
-    # One genai_lab.call log record per model call, and user.id on the request's spans.
-    call_record.install(app, pricing)
     # genai_lab.log.class on log records: Loki's per-stream retention keys on it.
     log_classes.install()
     errors.install(app)
     # Last added runs first: the caller (request id) wraps everything, so even a 500 has one.
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    # One genai_lab.call log record per model call, and user.id on the request's spans: inside
+    # the caller's context, outside everything that can answer a call.
+    call_record.install(app, pricing)
     app.add_middleware(CallerMiddleware)
     app.include_router(health_routes.router)
     app.include_router(openai_routes.router, dependencies=[Depends(guard)])

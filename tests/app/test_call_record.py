@@ -50,7 +50,7 @@ def chat(text: str, **extra: Any) -> dict[str, Any]:
 def make_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     opened: list[TestClient] = []
 
-    def make(*, cache: bool = False, **env: str) -> TestClient:
+    def make(*, cache: bool = False, max_body_bytes: int = 1_048_576, **env: str) -> TestClient:
         monkeypatch.setenv(pseudonym.KEY_ENV, HASH_KEY)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -58,6 +58,7 @@ def make_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             Settings.from_env({"SIM_LATENCY_MS": "0", "SIM_TOKEN_MS": "0", "SIM_TIMEOUT_S": "0"}),
             cache_enabled=cache,
             admin_token=ADMIN_TOKEN,
+            max_body_bytes=max_body_bytes,
         )
         client = TestClient(create_app(settings), raise_server_exceptions=False)
         client.__enter__()
@@ -320,3 +321,30 @@ def test_a_callers_request_id_is_redacted_in_logs_but_generated_ones_are_kept(
     generated = client.post(CHAT, json=chat("hi")).headers["x-request-id"]
     ids = {line["request_id"] for line in pipeline.stdout_lines() if "request_id" in line}
     assert ids == {generated}
+
+
+def test_a_body_refused_by_its_size_gets_a_record(make_client, pipeline: Pipeline) -> None:
+    client = make_client(max_body_bytes=1024)
+    pipeline.clear()
+    r = client.post(CHAT, json=chat("x" * 4096))
+    assert r.status_code == 413
+    record = only_record(pipeline)
+    assert (record["genai_lab.call.outcome"], record["error.type"]) == (
+        "invalid_request",
+        "body_too_large",
+    )
+
+
+def test_an_unhandled_exception_is_an_error_record(make_client, pipeline, monkeypatch) -> None:
+    client = make_client()
+    inner = client.app.state.orchestrator._inner
+
+    async def broken(request: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(inner, "chat", broken)
+    pipeline.clear()
+    assert client.post(CHAT, json=chat("hi")).status_code == 500
+    record = only_record(pipeline)
+    assert (record["genai_lab.call.outcome"], record["error.type"]) == ("error", "RuntimeError")
+    assert record["http.response.status_code"] == 500
