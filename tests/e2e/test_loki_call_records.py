@@ -41,9 +41,9 @@ HASH_KEY = "e2e-loki-user-id-hash-key-0123"
 USER = "alice@example.com"
 TENANT = "acme"
 OPUS = "claude-opus-4-5"
-# Opus output is USD 25 per million tokens: 8,000 tokens a call is USD 0.20, so 30 calls pass
-# the rule's USD 5 per user and day.
-CALLS = 30
+# Opus output is USD 25 per million tokens: 8,000 tokens a call is USD 0.20, so 130 calls pass
+# the rule's USD 25 per user and day.
+CALLS = 130
 DASHBOARD = ROOT / "grafana" / "dashboards" / "user-cost.json"
 
 
@@ -247,7 +247,7 @@ def test_the_budget_rule_fires_into_alertmanager(lab: dict[str, Any]) -> None:
 
     alerts = wait_for(lambda: [a for a in firing_in_loki() if a["state"] == "firing"], 90)
     assert alerts, lab["loki"].output()[-3000:]
-    # Alice spent about USD 6; Bob one call, under the budget.
+    # Alice spent about USD 26; Bob one call, under the budget.
     assert {a["labels"]["user_id"] for a in alerts} == {alice}
     (alert,) = alerts
     assert alert["labels"]["tenant_id"] == TENANT
