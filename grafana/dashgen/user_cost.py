@@ -48,10 +48,12 @@ CALL_COLUMNS = (
 
 
 def cost_by(by: str, rng: str, *, users_only: bool = False) -> str:
-    """USD per (by) over rng, summed inside the range aggregation so Loki keeps one series per
-    group, not one per record."""
+    """USD per (by) over rng. `keep` drops every other field before `unwrap`, so the range
+    aggregation makes one series per group, not one per record (request_id, trace_id... are
+    unique); Loki allows no `by` on sum_over_time itself."""
     users = f" {WITH_USER}" if users_only else ""
-    return f"sum_over_time({CALLS} {FILTERS}{users} {COST} [{rng}]) by ({by})"
+    keep = f"| keep {by}, genai_lab_cost_usd"
+    return f"sum by ({by}) (sum_over_time({CALLS} {FILTERS}{users} {keep} {COST} [{rng}]))"
 
 
 def _explore_user_calls_url() -> str:

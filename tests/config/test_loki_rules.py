@@ -38,6 +38,8 @@ def loki_names(expr: str) -> set[str]:
     names = set(re.findall(r"[{,]\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)", expr))
     names |= set(re.findall(r"\|\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=|>|<)", expr))
     names |= set(re.findall(r"unwrap\s+([a-zA-Z_][a-zA-Z0-9_]*)", expr))
+    for kept in re.findall(r"\|\s*keep\s+([^|]*)", expr):
+        names |= {n.strip() for n in kept.split(",") if n.strip()}
     for group in re.findall(r"\bby\s*\(([^)]*)\)", expr):
         names |= {n.strip() for n in group.split(",") if n.strip()}
     return names - {"__error__"}
@@ -131,9 +133,14 @@ def test_the_budget_alert_sums_cost_per_user_over_a_day() -> None:
     expr = " ".join(alert["expr"].split())
     assert "unwrap genai_lab_cost_usd" in expr
     assert "[24h]" in expr and "sum_over_time(" in expr
-    assert re.search(r"by \([^)]*tenant_id[^)]*user_id[^)]*\)\s*\)\s*>\s*[0-9.]+$", expr)
-    # Groups inside the range aggregation too: one series per user, not one per record.
-    assert re.search(r"\[24h\]\s*\)\s*by \(", expr)
+    (by,) = re.findall(r"^sum by \(([^)]*)\)", expr)
+    assert {"tenant_id", "user_id"} <= {n.strip() for n in by.split(",")}
+    assert re.search(r"\)\s*>\s*[0-9.]+$", expr)
+    # Only the grouping fields survive to unwrap: one series per user, not one per record.
+    (keep,) = re.findall(r"\| keep ([^|]*)\|", expr)
+    assert {n.strip() for n in keep.split(",")} == {n.strip() for n in by.split(",")} | {
+        "genai_lab_cost_usd"
+    }
 
 
 def test_call_record_queries_use_only_record_fields_and_valid_selectors() -> None:
