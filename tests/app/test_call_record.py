@@ -348,3 +348,13 @@ def test_an_unhandled_exception_is_an_error_record(make_client, pipeline, monkey
     record = only_record(pipeline)
     assert (record["genai_lab.call.outcome"], record["error.type"]) == ("error", "RuntimeError")
     assert record["http.response.status_code"] == 500
+
+
+def test_the_record_names_the_keys_tenant(make_client, pipeline: Pipeline) -> None:
+    key = "sk-test-call-record-globex-7e1d"
+    client = make_client(API_KEYS=f"{key}:globex:pro")
+    pipeline.clear()
+    headers = {"Authorization": f"Bearer {key}", "X-Tenant-ID": "acme"}
+    assert client.post(CHAT, json=chat("hi"), headers=headers).status_code == 200
+    # A tenant's own key decides the tenant, whatever X-Tenant-ID says.
+    assert only_record(pipeline)["tenant.id"] == "globex"
