@@ -7,6 +7,9 @@ env_file="$root/.env"
 umask 077
 if [ -f "$env_file" ]; then
   # An older .env: add any generated secret .env.example gained since, keep everything else.
+  if [ -s "$env_file" ] && [ -n "$(tail -c1 "$env_file")" ]; then
+    echo >>"$env_file" # a last line without its newline would swallow the first addition
+  fi
   while IFS= read -r line || [ -n "$line" ]; do
     if [[ "$line" == *=__generate__ ]] && ! grep -q "^${line%%=*}=" "$env_file"; then
       printf '%s%s\n' "${line%__generate__}" "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >>"$env_file"

@@ -166,7 +166,7 @@ def test_make_env_adds_new_secrets_to_an_existing_env(tmp_path: Path) -> None:
     (tmp_path / "scripts").mkdir()
     shutil.copy(ROOT / "scripts" / "make-env.sh", tmp_path / "scripts" / "make-env.sh")
     shutil.copy(ENV_EXAMPLE, tmp_path / ".env.example")
-    old = "GRAFANA_ADMIN_PASSWORD=kept\nLAB_API_KEY=kept-too\n"
+    old = "GRAFANA_ADMIN_PASSWORD=kept\nLAB_API_KEY=kept-too"  # no final newline
     (tmp_path / ".env").write_text(old)
     for _ in range(2):  # the second run adds nothing
         subprocess.run(["bash", str(tmp_path / "scripts" / "make-env.sh")], check=True)
