@@ -358,3 +358,21 @@ def test_the_record_names_the_keys_tenant(make_client, pipeline: Pipeline) -> No
     assert client.post(CHAT, json=chat("hi"), headers=headers).status_code == 200
     # A tenant's own key decides the tenant, whatever X-Tenant-ID says.
     assert only_record(pipeline)["tenant.id"] == "globex"
+
+
+def test_a_personal_keys_user_wins_over_the_header(make_client, pipeline, tmp_path) -> None:
+    import hashlib
+
+    key = "sk-test-call-record-personal-5a9c"
+    keys = tmp_path / "keys.json"
+    entry = {"sha256": hashlib.sha256(key.encode()).hexdigest(), "tenant": "acme", "tier": "pro"}
+    keys.write_text(json.dumps({"keys": [{**entry, "user": "svc-nightly-batch"}]}))
+    client = make_client(API_KEYS_FILE=str(keys))
+    pipeline.clear()
+    headers = {"Authorization": f"Bearer {key}", "X-User-ID": ALICE}
+    assert client.post(CHAT, json=chat("hi"), headers=headers).status_code == 200
+    expected = pseudonym.Pseudonymiser(HASH_KEY.encode()).user_id("svc-nightly-batch")
+    assert only_record(pipeline)["user.id"] == expected
+    server = [s for s in pipeline.spans() if s.attributes.get("http.route") == CHAT]
+    model = [s for s in pipeline.spans() if s.name == f"chat {MODEL}"]
+    assert server[-1].attributes["user.id"] == model[-1].attributes["user.id"] == expected

@@ -52,6 +52,7 @@ from genai_service.providers.base import (
     StreamChunk,
     Usage,
 )
+from genai_service.pseudonym import user_pseudonym
 from genai_service.redaction import redact_text
 
 SPAN_PREFIX = "genai_lab.guardrails."
@@ -195,7 +196,13 @@ class Guardrails:
         tenant = self._effective_tenant(principal)
         if caller is not None and caller.tenant_id != tenant:
             # Downstream (cost metrics, logs) attribute the call to the key's tenant.
-            set_caller(replace(caller, tenant_id=tenant))
+            caller = replace(caller, tenant_id=tenant)
+            set_caller(caller)
+        if caller is not None and principal.user is not None:
+            # A personal key's user, not whatever X-User-ID claims (pseudonymised, like it).
+            caller = replace(caller, user_id=user_pseudonym(principal.user))
+            set_caller(caller)
+            span.set_attribute("user.id", caller.user_id or "")
         label = self.tenant_label(tenant)
         span.set_attribute("tenant.id", label)
         span.set_attribute(SPAN_PREFIX + "tenant_tier", principal.tier)
