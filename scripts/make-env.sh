@@ -9,6 +9,9 @@ umask 077
 secret() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
 if [ -f "$env_file" ]; then
   added=()
+  if [ -s "$env_file" ] && [ -n "$(tail -c1 "$env_file")" ]; then
+    echo >>"$env_file" # a last line without its newline would swallow the first addition
+  fi
   while IFS= read -r line || [ -n "$line" ]; do
     if [[ "$line" == *=__generate__ ]]; then
       key=${line%%=*}

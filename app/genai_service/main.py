@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
+from genai_service import call_record, log_classes
 from genai_service.api import admin_routes, errors, health_routes, openai_routes
 from genai_service.api.middleware import (
     BodyLimitMiddleware,
@@ -87,11 +88,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         charge_hit=lambda model, usage: guard.settle(model, usage, cached=True),
     )
 
+    # genai_lab.log.class on log records: Loki's per-stream retention keys on it.
+    log_classes.install()
     errors.install(app)
     # Last added runs first: the caller (request id) wraps everything, so even a 500 has one.
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ReservationMiddleware, guard=guard)
+    # One genai_lab.call log record per model call, and user.id on the request's spans: inside
+    # the caller's context, outside everything that can answer a call.
+    call_record.install(app, pricing)
     app.add_middleware(CallerMiddleware)
     app.add_middleware(HeaderLimitMiddleware, max_headers=MAX_HEADER_COUNT)
     app.include_router(health_routes.router)

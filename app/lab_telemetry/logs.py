@@ -59,7 +59,9 @@ class RedactionFilter(logging.Filter):
         if "request_id" not in record.__dict__:
             caller = current_caller()
             if caller is not None:
-                record.request_id = caller.request_id
+                # A caller may choose its X-Request-ID, and not every service using this
+                # package refuses one holding PII; generated ids are SafeText (no scan).
+                record.request_id = redact_text(caller.request_id)
         return True
 
 

@@ -35,6 +35,7 @@ from dashgen.names import (
     TENANT_SEL,
 )
 from dashgen.security import security  # the guardrails helper's dashboard
+from dashgen.user_cost import user_cost  # cost by user and model, from the call records
 
 HTTP = "http_server_request_duration_seconds"
 GENAI_SEL = f"{SVC_SEL}, {MODEL_SEL}"
@@ -784,4 +785,5 @@ DASHBOARDS = {
     "slos.json": slos,
     "logs-traces.json": logs_traces,
     "pipeline.json": pipeline,
+    "user-cost.json": user_cost,
 }

@@ -26,6 +26,7 @@ DASH_SLO = "genai-slos"
 DASH_LOGS_TRACES = "genai-logs-traces"
 DASH_PIPELINE = "genai-pipeline"
 DASH_SECURITY = "genai-security"  # grafana/dashgen/security.py
+DASH_USER_COST = "genai-user-cost"  # grafana/dashgen/user_cost.py
 DASHBOARD_UIDS = (
     DASH_OVERVIEW,
     DASH_GENAI,
@@ -34,6 +35,7 @@ DASHBOARD_UIDS = (
     DASH_LOGS_TRACES,
     DASH_PIPELINE,
     DASH_SECURITY,
+    DASH_USER_COST,
 )
 
 # Resource labels every service series carries (catalogue resource_labels) that identify a

@@ -53,7 +53,12 @@ FORBIDDEN = [
     "4111+1111+1111+1111",
     "GB82WEST12345698765432",
     "olivia.pope",
+    # X-User-ID: only its keyed hash may leave the process.
+    "alice@example.com",
+    "alice",
 ]
+USER = "alice@example.com"
+CALL_RECORD = "genai_lab.call"
 
 
 def exporter_env(endpoint: str, protocol: str) -> dict[str, str]:
@@ -77,6 +82,7 @@ def exporter_env(endpoint: str, protocol: str) -> dict[str, str]:
         # The planted bearer token is a valid API key, so requests get through the guardrails.
         "API_KEYS": f"{PII['bearer']}:acme:enterprise",
         "RATE_LIMITS_ENABLED": "false",
+        "USER_ID_HASH_KEY": "contract-test-user-id-hash-key",
     }
 
 
@@ -92,6 +98,7 @@ def send_traffic(base_url: str) -> None:
         "Authorization": f"Bearer {PII['bearer']}",
         "X-Tenant-ID": "acme",
         "X-User-Email": PII["email"],
+        "X-User-ID": USER,
         "User-Agent": f"contract-test ({PII['email']})",
         "X-Forwarded-For": PII["ipv4"],
     }
@@ -213,6 +220,31 @@ def test_service_exports_correlated_redacted_otlp(protocol: str) -> None:
     }
     assert not leaked, f"PII reached the collector: {leaked}"
     assert b"[REDACTED:" in payload
+    stdout = service.output()
+    assert not [p for p in FORBIDDEN if p in stdout], "PII on the service's stdout"
+
+    # -- one call record per model call (chat, stream, embeddings, the rejected model), the
+    # user as a stable keyed hash on the records and on the request's spans
+    records = [r for r in received.log_records() if r.body.string_value == CALL_RECORD]
+    assert len(records) == 4, [attributes(r.attributes) for r in records]
+    assert {r.event_name for r in records} == {CALL_RECORD}
+    fields = [attributes(r.attributes) for r in records]
+    assert len({f["request_id"] for f in fields}) == 4
+    assert sorted(f["genai_lab.call.outcome"] for f in fields) == [
+        "invalid_request",
+        "success",
+        "success",
+        "success",
+    ]
+    assert all(r.trace_id for r in records)
+    user_ids = {f["user.id"] for f in fields}
+    assert len(user_ids) == 1 and user_ids.pop().startswith("u_")
+    server_users = {
+        attributes(s.attributes).get("user.id")
+        for _, s in received.spans()
+        if s.name == "POST /v1/chat/completions"
+    }
+    assert server_users == {fields[0]["user.id"]}
 
 
 def test_service_keeps_answering_when_the_collector_is_unreachable() -> None:

@@ -74,7 +74,14 @@ NOT_ALERTS = frozenset(
 )
 # `genai-...` names that are not dashboard uids.
 NOT_DASHBOARDS = frozenset({"genai-service", "genai-lab", "genai-lab-app", "genai-lab-alerts"})
-LOKI_INDEX_LABELS = ("service_name", "service_namespace", "deployment_environment_name")
+LOKI_INDEX_LABELS = (
+    "service_name",
+    "service_namespace",
+    "deployment_environment_name",
+    # The retention class, promoted from a log attribute (loki/loki.yaml otlp_config).
+    "genai_lab_log_class",
+)
+CALL_RECORD_SCHEMA = ROOT / "docs" / "schemas" / "genai-call-record.schema.json"
 
 SERIES_PREFIXES = (
     "genai_lab_",
@@ -165,7 +172,12 @@ def published_ports() -> set[int]:
 
 
 def alert_names() -> set[str]:
-    return {r["alert"] for r in rules() if "alert" in r}
+    """Prometheus's alerts and the Loki ruler's (loki/rules/<tenant>/*.yaml)."""
+    names = {r["alert"] for r in rules() if "alert" in r}
+    for path in sorted((ROOT / "loki" / "rules").glob("*/*.yaml")):
+        for group in yaml.safe_load(path.read_text())["groups"]:
+            names |= {r["alert"] for r in group["rules"] if "alert" in r}
+    return names
 
 
 def dashboards() -> list[dict]:
@@ -184,6 +196,13 @@ def panel_titles() -> set[str]:
     for d in dashboards():
         walk(d["panels"])
     return titles
+
+
+def loki_record_fields() -> set[str]:
+    """The call record's fields as Loki names them (dots as underscores), and its class label:
+    `genai_lab_...` names in LogQL that are not Prometheus series."""
+    fields = json.loads(CALL_RECORD_SCHEMA.read_text())["properties"]
+    return {name.replace(".", "_") for name in fields} | {"genai_lab_log_class"}
 
 
 def series_allowed() -> set[str]:
@@ -384,7 +403,7 @@ def test_ports_are_published() -> None:
 
 @pytest.mark.unit
 def test_series_names_exist() -> None:
-    problems = series_problems(load_docs(), series_allowed(), set())
+    problems = series_problems(load_docs(), series_allowed() | loki_record_fields(), set())
     assert not problems, "\n".join(problems)
 
 

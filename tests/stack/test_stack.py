@@ -1,7 +1,9 @@
 """The compose stack end to end, on a Docker engine: it comes up healthy, and one chat request
 becomes a metric in Prometheus, a log with its trace_id in Loki, a trace in Tempo and Loki
 objects in MinIO; Grafana shows the provisioned datasources and dashboards; a 30 s Loki outage
-loses no logs; memory after warm-up stays under the limits.
+loses no logs; memory after warm-up stays under the limits; a call with X-User-ID becomes one
+pseudonymous call record in Loki, whose ruler loads the call-record rules, and the Loki bucket
+carries its lifecycle rules.
 
 Where no Docker engine answers (CI here), every test is skipped with the reason. Each wait is a
 poll against a deadline, never a fixed sleep (except the outage, which is the point)."""
@@ -246,3 +248,67 @@ def test_memory_after_warm_up_stays_under_the_limits(lab: Lab) -> None:
         assert used < 0.9 * limit, f"{name} uses {used:.0f} of {limit:.0f} MiB"
     # architecture.md: the whole stack after warm-up in at most 2 GB.
     assert total <= 2048, f"the stack uses {total:.0f} MiB"
+
+
+# ------------------------------------------------------------------ call records (issue 17)
+
+
+def test_a_call_writes_one_pseudonymous_call_record_to_loki(lab: Lab) -> None:
+    trace_id = secrets.token_hex(16)
+    headers = {
+        "Authorization": f"Bearer {lab.env['LAB_API_KEY']}",
+        "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01",
+        "X-Tenant-ID": "acme",
+        "X-User-ID": "stack-test@example.com",
+    }
+    body = {"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": trace_id}]}
+    r = httpx.post(
+        f"{lab.url('GENAI_SERVICE_PORT')}/v1/chat/completions",
+        json=body,
+        headers=headers,
+        timeout=60,
+    )
+    assert r.status_code == 200, r.text
+
+    def records() -> list[dict[str, Any]]:
+        now_ns = time.time_ns()
+        resp = httpx.get(
+            f"{lab.url('LOKI_PORT')}/loki/api/v1/query_range",
+            params={
+                "query": f'{{genai_lab_log_class="call"}} | trace_id="{trace_id}"',
+                "start": str(now_ns - int(900e9)),
+                "end": str(now_ns + int(60e9)),
+            },
+            timeout=10,
+        )
+        resp.raise_for_status()
+        return [
+            {**s["stream"], **(v[2] if len(v) > 2 else {})}
+            for s in resp.json()["data"]["result"]
+            for v in s["values"]
+        ]
+
+    (record,) = poll("the call record in Loki", records)
+    assert record["user_id"].startswith("u_") and "stack-test" not in json.dumps(record)
+    assert record["tenant_id"] == "acme" and float(record["genai_lab_cost_usd"]) > 0
+
+
+def test_loki_ruler_loads_the_call_record_rules(lab: Lab) -> None:
+    r = httpx.get(f"{lab.url('LOKI_PORT')}/prometheus/api/v1/rules", timeout=10)
+    r.raise_for_status()
+    names = {rule["name"] for g in r.json()["data"]["groups"] for rule in g["rules"]}
+    assert "UserOverDailyBudget" in names
+
+
+def test_minio_init_applied_the_loki_bucket_lifecycle(lab: Lab) -> None:
+    import boto3
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=lab.url("MINIO_API_PORT"),
+        aws_access_key_id=lab.env["MINIO_ROOT_USER"],
+        aws_secret_access_key=lab.env["MINIO_ROOT_PASSWORD"],
+        region_name="us-east-1",
+    )
+    rules = s3.get_bucket_lifecycle_configuration(Bucket="loki-data")["Rules"]
+    assert {r["ID"] for r in rules} == {"loki-backstop-expiry"}

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import Scope
 
+from genai_service.call_record import note_rejection
 from genai_service.errors import APIError, ProviderError, error_code
 from lab_telemetry.context import current_caller
 from lab_telemetry.instruments import instrument
@@ -86,6 +87,7 @@ def count_rejection(route: str, reason: str) -> None:
 def reject(scope: Scope, exc: APIError) -> Response:
     route = route_template(scope)
     count_rejection(route, exc.reason)
+    note_rejection(exc.reason)
     log.warning(
         "request rejected",
         http_route=route,

@@ -1,6 +1,7 @@
 """Pure ASGI middleware (no per-request task or body copy, so the hot path stays cheap).
 
-CallerMiddleware: request id (X-Request-ID honoured or generated, echoed), tenant and user.
+CallerMiddleware: request id (X-Request-ID honoured or generated, echoed), tenant and user
+(X-User-ID, pseudonymised: genai_service.pseudonym).
 BodyLimitMiddleware: MAX_BODY_BYTES, declared or streamed.
 HeaderLimitMiddleware: at most MAX_HEADER_COUNT headers (their total size is capped by the
 server, genai_service.serve).
@@ -24,6 +25,7 @@ from genai_service.api.errors import (
     route_template,
     unhandled_body,
 )
+from genai_service.pseudonym import user_pseudonym
 from lab_telemetry.context import Caller, reset_caller, set_caller
 from lab_telemetry.instruments import instrument
 
@@ -64,11 +66,13 @@ class _HTTPMiddleware:
 
 class CallerMiddleware(_HTTPMiddleware):
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # A generated id is SafeText (log redaction need not scan it); a caller's is scanned.
         request_id, replaced = request_ids.choose(_header(scope, b"x-request-id"))
         caller = Caller(
             request_id=request_id,
             tenant_id=safe_id(_header(scope, b"x-tenant-id")) or "anonymous",
-            user_id=safe_id(_header(scope, b"x-user-id")),
+            # Pseudonymised on arrival: the raw id is never held, logged or exported.
+            user_id=user_pseudonym(_header(scope, b"x-user-id")),
         )
         token = set_caller(caller)
         id_headers = [(b"x-request-id", request_id.encode())]

@@ -6,6 +6,7 @@ position of a match leaks through timing. Raw keys are never stored, returned or
 
 Sources, merged in this order (a later duplicate digest wins):
 - API_KEYS_FILE: YAML or JSON, ``{"keys": [{"sha256": "<hex>", "tenant": "acme", "tier": "pro"}]}``
+  (an entry may add ``"user": "<id>"`` for a personal key: calls are then that user's);
   (``python -m genai_service.guardrails.keygen TENANT TIER`` prints a key and its entry);
 - API_KEYS: ``key:tenant:tier,...`` for quick local use;
 - LAB_API_KEY: the lab's own key, tenant ``lab``, tier ``enterprise``.
@@ -22,7 +23,7 @@ import hmac
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -42,6 +43,8 @@ class Principal:
     # A platform key acts on behalf of the tenant named in X-Tenant-ID (each delegation is a
     # security event naming both tenants). Only keys marked so in API_KEYS_FILE.
     delegate: bool = False
+    # A personal key names its user (API_KEYS_FILE "user"); it then wins over X-User-ID.
+    user: str | None = None
 
 
 ANONYMOUS = Principal(tenant="anonymous", tier="enterprise", authenticated=False)
@@ -90,7 +93,12 @@ def parse_key_file(text: str, *, name: str = "API_KEYS_FILE") -> list[tuple[byte
         except KeyError as exc:
             raise KeyConfigError(f"{where}: missing field {exc.args[0]!r}") from None
         if item.get("delegate") is True:
-            principal = Principal(principal.tenant, principal.tier, delegate=True)
+            principal = replace(principal, delegate=True)
+        user = item.get("user")
+        if user is not None:
+            if not isinstance(user, str) or not 0 < len(user) <= 256:
+                raise KeyConfigError(f"{where}: user must be a string of 1 to 256 characters")
+            principal = replace(principal, user=user)
         entries.append((sha, principal))
     return entries
 

@@ -28,6 +28,7 @@ from typing import Any
 from fastapi import Request
 from opentelemetry import trace
 
+from genai_service.call_record import note_guardrails
 from genai_service.errors import APIError
 from genai_service.guardrails.auth import ANONYMOUS, KeyStore, Principal, bearer_token
 from genai_service.guardrails.errors import (
@@ -53,6 +54,7 @@ from genai_service.guardrails.ratelimit import (
 from genai_service.guardrails.settings import GuardrailSettings
 from genai_service.offload import map_yielding
 from genai_service.providers.base import Usage
+from genai_service.pseudonym import user_pseudonym
 from genai_service.tenants import TenantLabels
 from lab_telemetry.context import current_caller, set_caller
 from lab_telemetry.redaction import redact_text
@@ -214,7 +216,13 @@ class Guardrails:
         tier = self.tier_of(tenant, principal)
         if caller is not None and caller.tenant_id != tenant:
             # Downstream (cost metrics, logs, the cache) attribute the call to this tenant.
-            set_caller(replace(caller, tenant_id=tenant))
+            caller = replace(caller, tenant_id=tenant)
+            set_caller(caller)
+        if caller is not None and principal.user is not None:
+            # A personal key's user, not whatever X-User-ID claims (pseudonymised, like it).
+            caller = replace(caller, user_id=user_pseudonym(principal.user))
+            set_caller(caller)
+            span.set_attribute("user.id", caller.user_id or "")
         label = self.tenant_label(tenant)
         span.set_attribute("tenant.id", label)
         span.set_attribute(SPAN_PREFIX + "tenant_tier", tier)
@@ -255,6 +263,7 @@ class Guardrails:
         for found in per_text:
             for kind, n in found.items():
                 counts[kind] = counts.get(kind, 0) + n
+        note_guardrails(pii_count=sum(counts.values()))
         if counts:
             self.telemetry.emit(
                 SecurityEvent(
@@ -319,6 +328,7 @@ class Guardrails:
 
     async def _score(self, texts: _BodyTexts, tenant: str, request_id: str, span: Any) -> None:
         verdict = await self.scorer.score_request_async(texts.messages, texts.variables)
+        note_guardrails(injection_score=verdict.score)
         span.set_attribute(SPAN_PREFIX + "injection_score", verdict.score)
         span.set_attribute(SPAN_PREFIX + "injection_action", str(verdict.action))
         if verdict.signals:

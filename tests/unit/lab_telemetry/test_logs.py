@@ -55,6 +55,19 @@ def test_request_id_comes_from_the_caller(pipeline) -> None:
     assert record.log_record.attributes["request_id"] == "req-77"
 
 
+def test_a_request_id_holding_pii_is_redacted_in_both_sinks(pipeline) -> None:
+    # The package serves more than one service: it does not rely on each one's id rule.
+    token = set_caller(Caller(request_id="203.0.113.77", tenant_id="acme"))
+    try:
+        structlog.get_logger("tests.logs").warning("caller with an odd id")
+    finally:
+        reset_caller(token)
+    line = next(x for x in pipeline.stdout_lines() if x["message"] == "caller with an odd id")
+    assert line["request_id"] == "[REDACTED:ip_address]"
+    record = next(r for r in pipeline.logs() if r.log_record.body == "caller with an odd id")
+    assert record.log_record.attributes["request_id"] == "[REDACTED:ip_address]"
+
+
 def test_pii_in_messages_and_fields_is_redacted_in_both_sinks(pipeline) -> None:
     structlog.get_logger("tests.logs").info(
         "user dave@example.com paid", card="4111-1111-1111-1111", nested={"ip": "203.0.113.9"}

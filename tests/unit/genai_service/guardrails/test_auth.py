@@ -38,6 +38,13 @@ def test_key_file_yaml_and_json_map_digests_to_tenants(tmp_path) -> None:
     assert store.lookup(None) is None
 
 
+def test_a_key_may_name_its_user() -> None:
+    text = f"keys: [{{sha256: {sha('k-me')}, tenant: acme, tier: pro, user: svc-batch}}]"
+    assert KeyStore(parse_key_file(text)).lookup("k-me") == Principal(
+        "acme", "pro", user="svc-batch"
+    )
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -48,6 +55,8 @@ def test_key_file_yaml_and_json_map_digests_to_tenants(tmp_path) -> None:
         f"keys: [{{sha256: {'0' * 64}, tier: pro}}]",
         "just a string",
         "keys: {",
+        f"keys: [{{sha256: {'0' * 64}, tenant: a, tier: pro, user: ''}}]",
+        f"keys: [{{sha256: {'0' * 64}, tenant: a, tier: pro, user: [x]}}]",
     ],
 )
 def test_bad_key_files_are_refused(text: str) -> None:
