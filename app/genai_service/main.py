@@ -1,4 +1,4 @@
-"""The app factory: `uvicorn genai_service.main:create_app --factory`."""
+"""The app factory, served by `python -m genai_service.serve` (uvicorn with the lab's limits)."""
 
 from __future__ import annotations
 

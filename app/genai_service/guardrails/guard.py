@@ -13,7 +13,9 @@ Per request, in order (cheapest and most decisive first):
 
 Wiring (create_app): ``guard = Guardrails(settings, cost_usd=..., tenant_label=..., keys=...)``;
 the provider stack's metering layer (providers/stack.py) calls ``guard.settle`` with each call's
-usage, and the OpenAI router runs with ``dependencies=[Depends(guard)]``.
+usage (a cut-short stream's partial usage included), the orchestrator calls it with ``cached=True``
+for a cache hit, ``ReservationMiddleware`` wraps the app, and the OpenAI router runs with
+``dependencies=[Depends(guard)]``.
 """
 
 from __future__ import annotations

@@ -228,6 +228,32 @@ async def test_stream_failure_mid_way_ends_span_with_error(pipeline) -> None:
     assert span.end_time is not None
 
 
+async def test_a_stream_the_consumer_closes_is_recorded_as_client_closed(pipeline) -> None:
+    m = model()
+    stream = wrap(FakeProvider()).chat_stream(chat_request(m))
+    async for _ in stream:
+        break  # the client went away after the first chunk
+    await stream.aclose()
+
+    span = only_span(pipeline, f"chat {m}")
+    assert span.attributes["error.type"] == "client_closed"
+    assert span.status.status_code is not StatusCode.ERROR  # not a provider failure
+    # What was generated before the close is still paid for: the prompt and one chunk.
+    assert span.attributes["gen_ai.usage.input_tokens"] > 0
+    assert span.attributes["gen_ai.usage.output_tokens"] == 1
+    assert span.attributes["genai_lab.cost.usd"] > 0
+    closed = pipeline.points(
+        "gen_ai.client.operation.duration",
+        **{"gen_ai.request.model": m, "error.type": "client_closed"},
+    )
+    assert len(closed) == 1 and closed[0].count == 1
+    output = pipeline.points(
+        "gen_ai.client.token.usage", **{"gen_ai.request.model": m, "gen_ai.token.type": "output"}
+    )
+    assert len(output) == 1 and output[0].sum == 1
+    assert not pipeline.points("genai_lab.provider.errors", **{"gen_ai.request.model": m})
+
+
 async def test_embeddings_span_and_input_tokens_only(pipeline) -> None:
     m = model()
     await wrap(FakeProvider()).embed(EmbeddingRequest(model=m, inputs=("a", "b")))

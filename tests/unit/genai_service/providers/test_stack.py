@@ -1,0 +1,115 @@
+"""The provider stack's metering layer: every call's usage is settled with the guardrails once,
+and a stream cut short is charged for what the model generated before it ended."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any, cast
+
+import pytest
+
+from genai_service.errors import ProviderError
+from genai_service.guardrails.guard import Guardrails
+from genai_service.providers.base import (
+    ChatRequest,
+    ChatResult,
+    EmbeddingRequest,
+    EmbeddingResult,
+    Message,
+    StreamChunk,
+    Usage,
+)
+from genai_service.providers.stack import MeteredProvider
+from genai_service.providers.tokens import partial_usage
+
+pytestmark = pytest.mark.unit
+
+REQUEST = ChatRequest(model="test-model", messages=(Message("user", "tell me a story"),))
+FINAL = Usage(11, 3)
+
+
+class Settlements:
+    """Records what the metering layer settles (Guardrails.settle's signature)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Usage]] = []
+
+    def settle(self, model: str, usage: Usage, *, cached: bool = False) -> None:
+        self.calls.append((model, usage))
+
+
+class Streamer:
+    name = "simulated"
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.fail_after = fail_after
+        self.closed = False
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        return ChatResult("one two three", "stop", FINAL, request.model, "r-1")
+
+    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        try:
+            for i, word in enumerate(("one ", "two ", "three")):
+                if self.fail_after is not None and i == self.fail_after:
+                    raise ProviderError("timeout", 504, "late")
+                await asyncio.sleep(0)
+                yield StreamChunk(text=word)
+            yield StreamChunk(text="", finish_reason="stop", usage=FINAL)
+        finally:
+            self.closed = True
+
+    async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
+        return EmbeddingResult(((0.1,),), Usage(4, 0), request.model)
+
+
+def metered(provider: Streamer) -> tuple[MeteredProvider, Settlements]:
+    guard = Settlements()
+    return MeteredProvider(provider, cast(Guardrails, cast(Any, guard))), guard
+
+
+async def test_a_whole_stream_settles_its_final_usage_once() -> None:
+    stack, guard = metered(Streamer())
+    chunks = [c async for c in stack.chat_stream(REQUEST)]
+    assert chunks[-1].usage == FINAL
+    assert guard.calls == [("test-model", FINAL)]
+
+
+async def test_a_stream_the_client_closes_is_charged_for_what_was_generated() -> None:
+    inner = Streamer()
+    stack, guard = metered(inner)
+    stream = stack.chat_stream(REQUEST)
+    seen = []
+    async for chunk in stream:
+        seen.append(chunk.text)
+        if len(seen) == 2:
+            break
+    await stream.aclose()
+    assert inner.closed  # the close reached the provider
+    assert guard.calls == [("test-model", partial_usage(REQUEST.messages, "one two "))]
+    assert guard.calls[0][1].output_tokens == 2
+
+
+async def test_a_provider_failing_mid_stream_is_charged_for_its_output() -> None:
+    stack, guard = metered(Streamer(fail_after=1))
+    with pytest.raises(ProviderError):
+        async for _ in stack.chat_stream(REQUEST):
+            pass
+    assert guard.calls == [("test-model", partial_usage(REQUEST.messages, "one "))]
+
+
+async def test_a_stream_refused_before_any_output_is_not_charged() -> None:
+    # Its reservation is released at the end of the request (ReservationMiddleware) instead.
+    stack, guard = metered(Streamer(fail_after=0))
+    with pytest.raises(ProviderError):
+        async for _ in stack.chat_stream(REQUEST):
+            pass
+    assert guard.calls == []
+
+
+async def test_plain_calls_and_embeddings_settle_their_usage() -> None:
+    stack, guard = metered(Streamer())
+    await stack.chat(REQUEST)
+    await stack.embed(EmbeddingRequest(model="test-embed", inputs=("hi",)))
+    assert guard.calls == [("test-model", FINAL), ("test-embed", Usage(4, 0))]
