@@ -5,6 +5,8 @@ resource "aws_cloudwatch_log_group" "collector_cloudwatch" {
   count             = var.enable_cloudwatch ? 1 : 0
   name              = "/genai-lab/${var.environment}/otel"
   retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.lab.arn
+  # checkov:skip=CKV_AWS_338: a lab keeps logs var.log_retention_days (30 by default); raise it for production
 }
 
 resource "aws_cloudwatch_dashboard" "lab" {

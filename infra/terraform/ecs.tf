@@ -2,6 +2,7 @@
 # gives each service (tests/infra/test_terraform.py compares them key by key); only endpoints
 # change: localhost for the collector sidecar, AMP, Loki's DNS name, no Tempo.
 resource "aws_ecs_cluster" "this" {
+  # checkov:skip=CKV_AWS_65: Container Insights is billed per metric; it is on with enable_cloudwatch, off in the default lab
   name = local.name
 
   setting {
@@ -18,6 +19,8 @@ resource "aws_service_discovery_private_dns_namespace" "this" {
 resource "aws_cloudwatch_log_group" "tasks" {
   name              = "/ecs/${local.name}"
   retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.lab.arn
+  # checkov:skip=CKV_AWS_338: a lab keeps logs var.log_retention_days (30 by default); raise it for production
 }
 
 locals {

@@ -45,6 +45,11 @@ data "aws_iam_policy_document" "execution" {
     actions   = ["ssm:GetParameters"]
     resources = [for p in aws_ssm_parameter.secret : p.arn]
   }
+  statement {
+    sid       = "DecryptSecrets"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.lab.arn]
+  }
 }
 
 resource "aws_iam_role_policy" "execution" {

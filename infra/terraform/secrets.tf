@@ -15,5 +15,6 @@ resource "aws_ssm_parameter" "secret" {
   for_each = local.generated_secrets
   name     = "/${local.name}/${each.key}"
   type     = "SecureString"
+  key_id   = aws_kms_key.lab.arn
   value    = random_password.secret[each.key].result
 }
