@@ -13,10 +13,6 @@ terraform {
       source  = "hashicorp/random"
       version = "~> 3.7"
     }
-    archive = {
-      source  = "hashicorp/archive"
-      version = "~> 2.7"
-    }
   }
 
   # Partial configuration: bucket, key and region come from `terraform init -backend-config=...`
