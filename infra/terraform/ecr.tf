@@ -5,7 +5,7 @@ resource "aws_ecr_repository" "this" {
 
   name                 = "${local.name}/${each.key}"
   image_tag_mutability = "IMMUTABLE"
-  force_delete         = false
+  force_delete         = var.allow_destroy_data
 
   image_scanning_configuration {
     scan_on_push = true

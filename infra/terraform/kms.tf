@@ -3,9 +3,10 @@
 # ones) because AMP and CloudWatch Logs must be allowed to use it, which AWS-managed keys
 # cannot grant.
 resource "aws_kms_key" "lab" {
-  description         = "${local.name}: secrets, logs, alert topics"
-  enable_key_rotation = true
-  policy              = data.aws_iam_policy_document.lab_key.json
+  description             = "${local.name}: secrets, logs, alert topics"
+  enable_key_rotation     = true
+  deletion_window_in_days = 7
+  policy                  = data.aws_iam_policy_document.lab_key.json
 }
 
 resource "aws_kms_alias" "lab" {

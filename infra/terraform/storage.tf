@@ -4,7 +4,8 @@ resource "aws_s3_bucket" "loki" {
   # checkov:skip=CKV_AWS_18: access logs of Loki's own reads and writes would cost more than the logs; CloudTrail data events can be enabled per account
   # checkov:skip=CKV_AWS_144: Loki's chunks are telemetry with var.log_retention_days retention, not data worth a second region
   bucket_prefix = "${local.name}-loki-"
-  force_destroy = false
+  # Off by default: `terraform destroy` keeps a bucket that still has logs (docs/aws/teardown.md).
+  force_destroy = var.allow_destroy_data
 }
 
 resource "aws_s3_bucket_public_access_block" "loki" {

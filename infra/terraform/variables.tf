@@ -125,3 +125,9 @@ variable "lambda_package" {
   type        = string
   default     = "../build/aiops-lambda.zip"
 }
+
+variable "allow_destroy_data" {
+  description = "Let `terraform destroy` delete the Loki bucket and the ECR repositories with their contents. Apply with true just before tearing down (docs/aws/teardown.md)."
+  type        = bool
+  default     = false
+}
