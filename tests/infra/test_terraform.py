@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import hcl2
@@ -348,3 +349,37 @@ def test_terraform_fmt() -> None:
         timeout=60,
     )
     assert out.returncode == 0, f"terraform fmt would change: {out.stdout} {out.stderr}"
+
+
+def test_image_build_contexts_hold_what_each_dockerfile_copies() -> None:
+    # The root .dockerignore is an allow-list for the app image; each infra image has its own
+    # (BuildKit: <Dockerfile>.dockerignore), which must let through every COPY source.
+    import fnmatch
+
+    for dockerfile in [ROOT / "app" / "Dockerfile", *sorted(IMAGES_DIR.glob("*.Dockerfile"))]:
+        ignore = Path(f"{dockerfile}.dockerignore")
+        ignore = ignore if ignore.exists() else ROOT / ".dockerignore"
+        allowed = [
+            line[1:].rstrip("/") for line in ignore.read_text().splitlines() if line.startswith("!")
+        ]
+        for line in re.findall(r"^COPY (?!--from)(.+)$", dockerfile.read_text(), re.MULTILINE):
+            for source in line.split()[:-1]:
+                ok = any(
+                    fnmatch.fnmatch(source.rstrip("/"), a)
+                    or source.startswith(a + "/")
+                    or source.rstrip("/") == a
+                    for a in allowed
+                )
+                assert ok, f"{dockerfile.name}: COPY {source} is excluded by {ignore.name}"
+                assert list(ROOT.glob(source.rstrip("/"))), f"{dockerfile.name}: {source} missing"
+
+
+def test_lambda_environment_sets_what_the_handler_reads() -> None:
+    fn = root().resource("aws_lambda_function", "aiops")
+    env = set(fn["environment"][0]["variables"])
+    code = "".join((ROOT / "app" / "aiops" / f).read_text() for f in ("aws_lambda.py", "sigv4.py"))
+    read = set(re.findall(r"""(?:environ\[|\.get\()\s*"([A-Z][A-Z0-9_]+)\"""", code))
+    # The Lambda runtime sets AWS_REGION and AWS_DEFAULT_REGION itself.
+    missing = read - env - {"AWS_REGION", "AWS_DEFAULT_REGION"}
+    assert not missing, f"the handler reads {missing}, the function's environment lacks them"
+    assert "PROMETHEUS_SIGV4_SERVICE" in env and "INCIDENTS_TOPIC_ARN" in env
