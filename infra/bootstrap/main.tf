@@ -172,6 +172,17 @@ data "aws_iam_policy_document" "plan_extra" {
     resources = ["arn:aws:ecr:*:${data.aws_caller_identity.current.account_id}:repository/genai-lab-*"]
   }
   statement {
+    # Refreshing the SecureString parameters decrypts them with the lab's key.
+    sid       = "PlanReadSecrets"
+    actions   = ["kms:Decrypt"]
+    resources = ["arn:aws:kms:*:${data.aws_caller_identity.current.account_id}:key/*"]
+    condition {
+      test     = "ForAnyValue:StringLike"
+      variable = "kms:ResourceAliases"
+      values   = ["alias/genai-lab-*"]
+    }
+  }
+  statement {
     sid       = "EcrLogin"
     actions   = ["ecr:GetAuthorizationToken"]
     resources = ["*"]

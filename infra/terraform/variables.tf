@@ -10,8 +10,10 @@ variable "environment" {
   default     = "lab"
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,15}$", var.environment))
-    error_message = "environment: 2-16 characters, lower-case letters, digits and dashes, starting with a letter."
+    # 12 at most: load balancer and target group names ("genai-lab-<env>-grafana") are limited
+    # to 32 characters.
+    condition     = can(regex("^[a-z][a-z0-9-]{1,11}$", var.environment))
+    error_message = "environment: 2-12 characters, lower-case letters, digits and dashes, starting with a letter."
   }
 }
 

@@ -383,3 +383,14 @@ def test_lambda_environment_sets_what_the_handler_reads() -> None:
     missing = read - env - {"AWS_REGION", "AWS_DEFAULT_REGION"}
     assert not missing, f"the handler reads {missing}, the function's environment lacks them"
     assert "PROMETHEUS_SIGV4_SERVICE" in env and "INCIDENTS_TOPIC_ARN" in env
+
+
+def test_names_fit_aws_length_limits_for_the_longest_environment() -> None:
+    # Load balancer and target group names: at most 32 characters (Elastic Load Balancing API).
+    pattern = root().variables["environment"]["validation"][0]["condition"]
+    longest = int(re.search(r"\{1,(\d+)\}", pattern).group(1)) + 1
+    name = "genai-lab-" + "e" * longest
+    for suffix in ("", "-grafana", "-genai"):
+        assert len(name + suffix) <= 32, name + suffix
+    for tg in ("grafana", "genai_service"):
+        assert root().resource("aws_lb_target_group", tg)["name"].startswith("${local.name}-")

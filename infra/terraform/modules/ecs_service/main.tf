@@ -38,9 +38,8 @@ resource "aws_service_discovery_service" "this" {
     }
   }
 
-  health_check_custom_config {
-    failure_threshold = 1
-  }
+  # ECS reports task health to Cloud Map (failure_threshold is fixed at 1 by AWS and deprecated).
+  health_check_custom_config {}
 }
 
 resource "aws_ecs_service" "this" {
