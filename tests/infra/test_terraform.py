@@ -184,27 +184,44 @@ def _tf_map(name: str) -> dict[str, str]:
     return {k: str(v) for k, v in value.items()}
 
 
-@pytest.mark.parametrize("service", sorted(ECS_SERVICES))
-def test_task_environment_matches_compose(service: str) -> None:
-    env_local, secrets_local = ECS_SERVICES[service]
-    compose = _compose_env(service)
-    ecs = _tf_map(env_local) | _tf_map(secrets_local)
-    missing = set(compose) - set(ecs) - set(COMPOSE_ONLY[service])
-    extra = set(ecs) - set(compose) - set(ECS_ONLY[service])
-    assert not missing, f"{service}: compose sets {sorted(missing)}, the ECS task does not"
-    assert not extra, f"{service}: the ECS task sets {sorted(extra)}, compose does not"
+def drift(
+    service: str, compose: dict[str, str], env: dict[str, str], secrets: dict[str, str]
+) -> list[str]:
+    """Where the ECS task and the compose service disagree, as readable lines."""
+    problems = []
+    ecs = env | secrets
+    missing = set(compose) - set(ecs) - set(COMPOSE_ONLY.get(service, {}))
+    extra = set(ecs) - set(compose) - set(ECS_ONLY.get(service, {}))
+    problems += [f"{service}: compose sets {k}, the ECS task does not" for k in sorted(missing)]
+    problems += [f"{service}: the ECS task sets {k}, compose does not" for k in sorted(extra)]
     # Settings that are not endpoints keep their compose value (compose defaults resolved).
     for key, value in compose.items():
-        if key not in _tf_map(env_local):
+        if key not in env:
             continue
         literal = re.fullmatch(r"\$\{[A-Z_]+:-([^}]*)\}", value)
         expected = literal.group(1) if literal else value
-        if "${" in expected or "://" in expected or key in {"OTEL_RESOURCE_ATTRIBUTES"}:
+        if "${" in expected or "://" in expected or key == "OTEL_RESOURCE_ATTRIBUTES":
             continue
-        actual = _tf_map(env_local)[key]
-        if actual.startswith("${"):
+        if env[key].startswith("${"):
             continue  # a Terraform variable (region, environment, provider)
-        assert actual == expected, f"{service}: {key} is {actual!r} on ECS, {expected!r} in compose"
+        if env[key] != expected:
+            problems.append(f"{service}: {key} is {env[key]!r} on ECS, {expected!r} in compose")
+    return problems
+
+
+@pytest.mark.parametrize("service", sorted(ECS_SERVICES))
+def test_task_environment_matches_compose(service: str) -> None:
+    env_local, secrets_local = ECS_SERVICES[service]
+    problems = drift(service, _compose_env(service), _tf_map(env_local), _tf_map(secrets_local))
+    assert not problems, "\n".join(problems)
+
+
+def test_drift_check_catches_a_new_compose_key_and_a_changed_value() -> None:
+    compose = _compose_env("genai-service") | {"NEW_SETTING": "1"}
+    env = _tf_map("genai_service_env") | {"REQUIRE_API_KEY": "false"}
+    problems = drift("genai-service", compose, env, _tf_map("genai_service_secrets"))
+    assert any("NEW_SETTING" in p for p in problems)
+    assert any("REQUIRE_API_KEY is 'false'" in p for p in problems)
 
 
 @pytest.mark.parametrize("service", sorted(ECS_SERVICES))
@@ -260,22 +277,36 @@ def test_every_iam_statement_has_a_documented_sid() -> None:
         assert sid in documented, f"{policy}: {sid} is not explained in docs/aws/iam.md"
 
 
-def test_no_wildcard_actions_or_resources_unless_documented() -> None:
-    documented = _documented()
-    for policy, st in _statements():
+def wildcard_problems(
+    statements: list[tuple[str, dict[str, Any]]], documented: dict[str, str]
+) -> list[str]:
+    problems = []
+    for policy, st in statements:
         actions = st.get("actions", [])
         resources = st.get("resources", [])
         wild_action = any("*" in a for a in actions) if isinstance(actions, list) else True
         wild_resource = resources == ["*"]
-        if wild_action or wild_resource:
-            row = documented.get(st["sid"], "")
-            assert "`*`" in row, (
-                f"{policy}/{st['sid']}: wildcard {'action' if wild_action else 'resource'} "
-                "needs its reason in docs/aws/iam.md (write `*` in the row)"
-            )
-        if wild_action:
-            # The only wildcard action allowed is the account-root statement of a key policy.
-            assert actions == ["kms:*"] and st["sid"] == "KeyAdminByAccount", st["sid"]
+        if (wild_action or wild_resource) and "`*`" not in documented.get(st["sid"], ""):
+            kind = "action" if wild_action else "resource"
+            problems.append(f"{policy}/{st['sid']}: wildcard {kind} not explained in iam.md")
+        # The only wildcard action allowed is the account-root statement of a key policy.
+        if wild_action and not (actions == ["kms:*"] and st["sid"] == "KeyAdminByAccount"):
+            problems.append(f"{policy}/{st['sid']}: wildcard action {actions}")
+    return problems
+
+
+def test_no_wildcard_actions_or_resources_unless_documented() -> None:
+    problems = wildcard_problems(_statements(), _documented())
+    assert not problems, "\n".join(problems)
+
+
+def test_wildcard_check_catches_an_undocumented_star() -> None:
+    bad = [
+        ("t/loki", {"sid": "LokiObjects", "actions": ["s3:GetObject"], "resources": ["*"]}),
+        ("t/loki", {"sid": "LokiListBucket", "actions": ["s3:*"], "resources": ["arn"]}),
+    ]
+    problems = wildcard_problems(bad, _documented())
+    assert len(problems) == 3, problems
 
 
 # ------------------------------------------------------------------ AMP and alerting
