@@ -42,8 +42,12 @@ def _run(cmd: list[str], timeout: int = 300) -> subprocess.CompletedProcess[str]
 
 @pytest.mark.parametrize(
     ("framework", "target"),
-    [("terraform", INFRA), ("github_actions", ROOT / ".github" / "workflows")],
-    ids=["terraform", "workflows"],
+    [
+        ("terraform", INFRA),
+        ("dockerfile", INFRA / "images"),
+        ("github_actions", ROOT / ".github" / "workflows"),
+    ],
+    ids=["terraform", "images", "workflows"],
 )
 def test_checkov_passes(framework: str, target: Path) -> None:
     # --skip-download: no call to Prisma Cloud for guidelines; nothing leaves the machine.
@@ -61,13 +65,13 @@ def test_checkov_passes(framework: str, target: Path) -> None:
     ]
     assert not failed, "\n".join(failed)
     passed = sum(r.get("summary", {}).get("passed", 0) for r in reports)
-    assert passed > 20, f"checkov ran {passed} checks on {target}: did it parse anything?"
+    assert passed > 10, f"checkov ran {passed} checks on {target}: did it parse anything?"
 
 
 def test_every_checkov_skip_has_a_reason() -> None:
     skip = re.compile(r"checkov:skip=([A-Z0-9_]+)(?::(.*))?")
     count = 0
-    for path in [*INFRA.rglob("*.tf"), *WORKFLOWS]:
+    for path in [*INFRA.rglob("*.tf"), *INFRA.rglob("*.Dockerfile"), *WORKFLOWS]:
         for n, line in enumerate(path.read_text().splitlines(), 1):
             for check, reason in skip.findall(line):
                 count += 1
