@@ -96,6 +96,32 @@ locals {
     LOKI_OTLP_ENDPOINT     = "${local.loki_url}/otlp"
     CLOUDWATCH_LOG_GROUP   = var.enable_cloudwatch ? aws_cloudwatch_log_group.collector_cloudwatch[0].name : ""
     GOMEMLIMIT             = "210MiB"
+    # Credentials come from the task role through the ECS credentials endpoint, never IMDS.
+    AWS_EC2_METADATA_DISABLED = "true"
+  }
+
+  # Same keys as docker-compose.yml + docker-compose.aws.yml give loki (S3 storage), less the
+  # MinIO and static AWS keys (the task role replaces them).
+  loki_env = {
+    LOKI_S3_BUCKET = aws_s3_bucket.loki.bucket
+    AWS_REGION     = var.region
+    GOMEMLIMIT     = "820MiB"
+  }
+
+  # Same keys as docker-compose.yml gives grafana, plus what grafana/aws/datasources.yaml reads.
+  grafana_env = {
+    GF_SECURITY_ADMIN_USER = "admin"
+    # Dashboards are baked under /var/lib/grafana/dashboards; the writable database goes to
+    # the task volume instead of over them.
+    GF_PATHS_DATA      = "/var/lib/grafana-data"
+    GF_SERVER_ROOT_URL = "https://${aws_lb.this.dns_name}/"
+    AMP_QUERY_URL      = local.amp_base_url
+    LOKI_URL           = local.loki_url
+    AWS_REGION         = var.region
+    GOMEMLIMIT         = "820MiB"
+  }
+  grafana_secrets = {
+    GF_SECURITY_ADMIN_PASSWORD = aws_ssm_parameter.secret["GRAFANA_ADMIN_PASSWORD"].arn
   }
 
   log_config = {
@@ -229,12 +255,8 @@ module "loki" {
     image     = local.images["loki"]
     essential = true
     # loki/loki.aws.yaml, baked into the image by infra/images/loki.Dockerfile.
-    command = ["-config.file=/etc/loki/loki.yaml", "-config.expand-env=true"]
-    environment = [
-      { name = "LOKI_S3_BUCKET", value = aws_s3_bucket.loki.bucket },
-      { name = "AWS_REGION", value = var.region },
-      { name = "GOMEMLIMIT", value = "820MiB" },
-    ]
+    command                = ["-config.file=/etc/loki/loki.yaml", "-config.expand-env=true"]
+    environment            = [for k, v in local.loki_env : { name = k, value = v }]
     portMappings           = [{ containerPort = 3100, protocol = "tcp" }]
     readonlyRootFilesystem = true
     mountPoints            = [{ sourceVolume = "loki-data", containerPath = "/loki", readOnly = false }]
@@ -262,22 +284,11 @@ module "grafana" {
   volumes            = ["grafana-data", "tmp"]
 
   containers = [{
-    name      = "grafana"
-    image     = local.images["grafana"]
-    essential = true
-    environment = [
-      { name = "GF_SECURITY_ADMIN_USER", value = "admin" },
-      # Dashboards are baked under /var/lib/grafana/dashboards; the writable database goes to
-      # the task volume instead of over them.
-      { name = "GF_PATHS_DATA", value = "/var/lib/grafana-data" },
-      { name = "GF_SERVER_ROOT_URL", value = "https://${aws_lb.this.dns_name}/" },
-      # Read by grafana/aws/datasources.yaml.
-      { name = "AMP_QUERY_URL", value = local.amp_base_url },
-      { name = "LOKI_URL", value = local.loki_url },
-      { name = "AWS_REGION", value = var.region },
-      { name = "GOMEMLIMIT", value = "820MiB" },
-    ]
-    secrets                = [{ name = "GF_SECURITY_ADMIN_PASSWORD", valueFrom = aws_ssm_parameter.secret["GRAFANA_ADMIN_PASSWORD"].arn }]
+    name                   = "grafana"
+    image                  = local.images["grafana"]
+    essential              = true
+    environment            = [for k, v in local.grafana_env : { name = k, value = v }]
+    secrets                = [for k, v in local.grafana_secrets : { name = k, valueFrom = v }]
     portMappings           = [{ containerPort = 3000, protocol = "tcp" }]
     readonlyRootFilesystem = true
     mountPoints = [

@@ -29,20 +29,52 @@ PRICING = ROOT / "app" / "genai_service" / "pricing.yaml"
 
 # Module-call arguments that are Terraform meta-arguments, not module variables.
 META_ARGS = {"source", "version", "count", "for_each", "depends_on", "providers"}
-# compose service -> (Terraform local with its environment, local with its secrets)
-ECS_SERVICES = {
+COMPOSE_AWS = ROOT / "docker-compose.aws.yml"
+ENV_EXAMPLE = ROOT / ".env.example"
+# compose service (its AWS-overlay environment merged in) -> (Terraform local with the ECS
+# container's environment, local with its secrets or None). adot is the sidecar.
+ECS_SERVICES: dict[str, tuple[str, str | None]] = {
     "genai-service": ("genai_service_env", "genai_service_secrets"),
     "aiops": ("aiops_env", "aiops_secrets"),
+    "adot": ("adot_env", None),
+    "loki": ("loki_env", None),
+    "grafana": ("grafana_env", "grafana_secrets"),
 }
+_TASK_ROLE = "static keys from .env; on ECS the task role provides credentials"
 # Keys only one side has, and why. Anything else missing on either side is drift.
-COMPOSE_ONLY: dict[str, dict[str, str]] = {"genai-service": {}, "aiops": {}}
+COMPOSE_ONLY: dict[str, dict[str, str]] = {
+    "adot": {
+        "AWS_ACCESS_KEY_ID": _TASK_ROLE,
+        "AWS_SECRET_ACCESS_KEY": _TASK_ROLE,
+        "AWS_SESSION_TOKEN": _TASK_ROLE,
+    },
+    "loki": {
+        "MINIO_ROOT_USER": "MinIO credentials: on AWS Loki stores on S3 (loki/loki.aws.yaml)",
+        "MINIO_ROOT_PASSWORD": "MinIO credentials: on AWS Loki stores on S3 (loki/loki.aws.yaml)",
+        "AWS_ACCESS_KEY_ID": _TASK_ROLE,
+        "AWS_SECRET_ACCESS_KEY": _TASK_ROLE,
+        "AWS_SESSION_TOKEN": _TASK_ROLE,
+    },
+}
 ECS_ONLY: dict[str, dict[str, str]] = {
-    "genai-service": {},
     "aiops": {
         "PROMETHEUS_SIGV4_SERVICE": "AMP answers SigV4-signed queries only",
         "BEDROCK_MODEL_ID": "the summariser's Bedrock model (var.aiops_bedrock_model_id)",
     },
+    "adot": {
+        "LOKI_OTLP_ENDPOINT": "adot/otel-config.ecs.yaml: Loki's Cloud Map name in the VPC",
+        "CLOUDWATCH_LOG_GROUP": "adot/otel-config.cloudwatch.yaml (enable_cloudwatch)",
+    },
+    "grafana": {
+        "GF_PATHS_DATA": "the writable database on a task volume, not over the baked dashboards",
+        "GF_SERVER_ROOT_URL": "links in Grafana point at the load balancer",
+        "AMP_QUERY_URL": "grafana/aws/datasources.yaml: the AMP datasource",
+        "LOKI_URL": "grafana/aws/datasources.yaml: Loki's Cloud Map name",
+        "AWS_REGION": "grafana/aws/datasources.yaml: SigV4 and X-Ray region",
+    },
 }
+# Keys whose value may differ, and why.
+VALUE_DIFFERS = {"GOMEMLIMIT": "sized to the task's memory, not compose's mem_limit"}
 
 
 def root() -> hcl.Module:
@@ -174,11 +206,21 @@ def test_bedrock_model_defaults_match_pricing_file() -> None:
 
 
 def _compose_env(service: str) -> dict[str, str]:
-    env = raw_compose()["services"][service]["environment"]
+    env = dict(raw_compose()["services"][service].get("environment", {}))
+    overlay = raw_compose(COMPOSE_AWS)["services"].get(service, {})
+    env |= overlay.get("environment", {})
     return {k: str(v) for k, v in env.items()}
 
 
-def _tf_map(name: str) -> dict[str, str]:
+def _generated_secrets() -> set[str]:
+    """.env.example's `__generate__` values: the lab's secrets."""
+    lines = ENV_EXAMPLE.read_text().splitlines()
+    return {ln.split("=", 1)[0] for ln in lines if ln.endswith("=__generate__")}
+
+
+def _tf_map(name: str | None) -> dict[str, str]:
+    if name is None:
+        return {}
     value = root().locals[name]
     assert isinstance(value, dict), f"local.{name} must be a literal map"
     return {k: str(v) for k, v in value.items()}
@@ -201,6 +243,8 @@ def drift(
         literal = re.fullmatch(r"\$\{[A-Z_]+:-([^}]*)\}", value)
         expected = literal.group(1) if literal else value
         if "${" in expected or "://" in expected or key == "OTEL_RESOURCE_ATTRIBUTES":
+            continue
+        if key in VALUE_DIFFERS:
             continue
         if env[key].startswith("${"):
             continue  # a Terraform variable (region, environment, provider)
@@ -228,12 +272,13 @@ def test_drift_check_catches_a_new_compose_key_and_a_changed_value() -> None:
 def test_compose_secrets_are_ssm_secrets_on_ecs(service: str) -> None:
     env_local, secrets_local = ECS_SERVICES[service]
     secrets = _tf_map(secrets_local)
+    generated = _generated_secrets()
     for key, value in _compose_env(service).items():
-        required = re.fullmatch(r"\$\{([A-Z_]+):\?[^}]*\}", value)
-        if not required:
+        ref = re.fullmatch(r"\$\{([A-Z_]+)[:?-][^}]*\}", value)
+        if not ref or ref.group(1) not in generated or key in COMPOSE_ONLY.get(service, {}):
             continue
         assert key in secrets, f"{service}: {key} is a secret in compose, plain on ECS"
-        assert f'aws_ssm_parameter.secret["{required.group(1)}"]' in secrets[key], key
+        assert f'aws_ssm_parameter.secret["{ref.group(1)}"]' in secrets[key], key
     assert not set(secrets) & set(_tf_map(env_local)), "a key is both env and secret"
 
 
@@ -425,3 +470,10 @@ def test_names_fit_aws_length_limits_for_the_longest_environment() -> None:
         assert len(name + suffix) <= 32, name + suffix
     for tg in ("grafana", "genai_service"):
         assert root().resource("aws_lb_target_group", tg)["name"].startswith("${local.name}-")
+
+
+def test_every_secret_parameter_referenced_is_generated() -> None:
+    declared = set(re.findall(r'"([A-Z_]+)"', root().locals["generated_secrets"]))
+    used = set(re.findall(r'aws_ssm_parameter\.secret\[\\?"([A-Z_]+)\\?"\]', root().text()))
+    assert used and used <= declared, f"referenced but not generated: {used - declared}"
+    assert declared <= _generated_secrets(), "a Terraform secret that .env.example does not name"
