@@ -185,6 +185,15 @@ bench-telemetry: venv ## Telemetry overhead: throughput with telemetry on vs OTE
 bench-throughput: venv ## Chat-completion requests/s per core (server pinned with taskset, load from wrk)
 	$(VENV)/bin/python -m bench throughput
 
+# ---------------------------------------------------------------- Phase 2 on AWS (infra/, docs/aws/)
+.PHONY: infra-check
+infra-check: venv tools ## Check infra/ and the workflows offline: HCL names, compose drift, IAM, checkov, actionlint, zizmor, fmt
+	AWS_EC2_METADATA_DISABLED=true $(VENV)/bin/pytest tests/infra $(PYTEST_ARGS)
+
+.PHONY: lambda
+lambda: venv ## Build the AI-ops Lambda package for Terraform (scripts/build-lambda.sh)
+	@scripts/build-lambda.sh
+
 PLATFORMS ?= linux/amd64,linux/arm64
 .PHONY: image
 image: docker-check ## Build the service image (app/Dockerfile); MULTIARCH=1 builds $(PLATFORMS) with buildx

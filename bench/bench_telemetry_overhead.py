@@ -20,7 +20,9 @@ sensitive to a busy machine than throughput.
 Knobs: BENCH_SIM_LATENCY_MS and BENCH_SIM_TOKEN_MS (0, 0), BENCH_ROUNDS (6), BENCH_SECONDS per
 measurement (5), BENCH_CONNECTIONS (32, read by bench_throughput), and
 BENCH_ON_ENV="NAME=value,..." to change the "on" arm (for example OTEL_LOGS_EXPORTER=none
-prices the OTLP logs alone).
+prices the OTLP logs alone), and BENCH_PART_ENV="NAME=value,..." to add a third arm, "part":
+the "on" arm with those variables too, interleaved with the others, so one part's share of the
+telemetry cost is measured side by side (CALL_RECORDS_ENABLED=false prices the call records).
 
 At the end, the stock SDK's cost for the issue's minimum telemetry per request is measured on
 the same core against the same sink (bench/sdk_floor.py), once after each round so the machine's
@@ -107,6 +109,11 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _env_pairs(name: str) -> dict[str, str]:
+    """NAME="A=1,B=2" as {"A": "1", "B": "2"}."""
+    return dict(kv.split("=", 1) for kv in os.environ.get(name, "").split(",") if kv)
+
+
 def main() -> float:
     rounds = _env_int("BENCH_ROUNDS", 6)
     seconds = float(os.environ.get("BENCH_SECONDS", 5))
@@ -124,15 +131,20 @@ def main() -> float:
             "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
             "OTEL_METRIC_EXPORT_INTERVAL": "10000",
             # BENCH_ON_ENV="A=1,B=2": extra variables for the "on" arm, to price one part.
-            **dict(kv.split("=", 1) for kv in os.environ.get("BENCH_ON_ENV", "").split(",") if kv),
+            **_env_pairs("BENCH_ON_ENV"),
         }
         off_env = {**SERVICE_ENV, "OTEL_SDK_DISABLED": "true"}
-        with (
-            service("telemetry-on", on_env, server_core) as on,
-            service("telemetry-off", off_env, server_core) as off,
-        ):
-            arms = {"on": on, "off": off}
-            results: dict[str, list[Measurement]] = {"on": [], "off": []}
+        part_env = _env_pairs("BENCH_PART_ENV")
+        with contextlib.ExitStack() as stack:
+            arms = {
+                "on": stack.enter_context(service("telemetry-on", on_env, server_core)),
+                "off": stack.enter_context(service("telemetry-off", off_env, server_core)),
+            }
+            if part_env:
+                arms["part"] = stack.enter_context(
+                    service("telemetry-part", {**on_env, **part_env}, server_core)
+                )
+            results: dict[str, list[Measurement]] = {arm: [] for arm in arms}
             floors: list[Floor] = []
             print(
                 f"chat completions ({BODY['model']}), "
@@ -143,12 +155,12 @@ def main() -> float:
                 flush=True,
             )
             for r in range(rounds):
-                order = ("on", "off") if r % 2 == 0 else ("off", "on")
+                order = list(arms) if r % 2 == 0 else list(reversed(arms))
                 for arm in order:
                     m = load(arms[arm], seconds, load_cores, use_wrk)
                     results[arm].append(m)
                     print(
-                        f"  round {r + 1} {arm:>3}: {m.rps:8.1f} req/s  "
+                        f"  round {r + 1} {arm:>4}: {m.rps:8.1f} req/s  "
                         f"{m.cpu_us_per_request:7.1f} us CPU/request  errors {m.errors}",
                         flush=True,
                     )
@@ -173,10 +185,32 @@ def main() -> float:
         f"0.90 leaves {cpu['off'] / TARGET - cpu['off']:.0f} us for all telemetry",
         flush=True,
     )
+    # The lab's telemetry per request (CPU on minus CPU off) against the stock SDK's floor for
+    # the same minimum, both measured in this run.
+    telemetry_us = cpu["on"] - cpu["off"]
+    print(
+        f"telemetry    : {telemetry_us:.0f} us CPU/request, "
+        f"{telemetry_us / floor.per_request_us:.2f}x the stock SDK floor "
+        f"({floor.per_request_us:.0f} us)",
+        flush=True,
+    )
+    if "part" in cpu:
+        part_us = cpu["on"] - cpu["part"]
+        print(
+            f"part         : {_format_env(part_env)} saves {part_us:.0f} us CPU/request, "
+            f"{part_us / telemetry_us:.1%} of the telemetry's "
+            f"({cpu['part']:.1f} us CPU/request without it; throughput on/part "
+            f"{rps['on'] / rps['part']:.3f})",
+            flush=True,
+        )
     errors = sum(m.errors for ms in results.values() for m in ms)
     if errors:
         print(f"WARNING: {errors} non-200 answers during the benchmark", flush=True)
     return ratio
+
+
+def _format_env(env: dict[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in env.items())
 
 
 if __name__ == "__main__":

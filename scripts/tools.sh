@@ -110,6 +110,10 @@ for spec in "${specs[@]}"; do
   fi
 done
 
+# Infrastructure checkers (tests/infra): checkov, actionlint.
+# shellcheck source=scripts/tools-infra.sh
+. "$root/scripts/tools-infra.sh"
+
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "${REQUIRE_TOOLS:-0}" = 1 ]; then
     say "error: missing ${missing[*]} and REQUIRE_TOOLS=1"

@@ -17,7 +17,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from aiops import auth, limits, telemetry
+from aiops import auth, limits, sigv4, telemetry
 from aiops.payload import WebhookPayload
 from aiops.pipeline import Pipeline
 from aiops.settings import Settings
@@ -67,7 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeout = httpx.Timeout(
             settings.backend_timeout_s, connect=min(2.0, settings.backend_timeout_s)
         )
-        async with httpx.AsyncClient(timeout=timeout) as client:
+        # On AWS the Prometheus API is AMP, which needs SigV4 (PROMETHEUS_SIGV4_SERVICE).
+        auth = sigv4.from_env(settings.prometheus_url)
+        async with httpx.AsyncClient(timeout=timeout, auth=auth) as client:
             summariser = _bedrock(settings)
             pipeline = Pipeline(settings, store, client, summariser)
             app.state.store = store

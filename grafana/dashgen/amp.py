@@ -36,7 +36,7 @@ def _sns_receiver(name: str) -> dict[str, Any]:
                 "sigv4": {"region": SNS_REGION},
                 "send_resolved": True,
                 "subject": '{{ template "genai.sns.subject" . }}',
-                "message": '{{ template "genai.sns.message" . }}',
+                "message": '{{ template "genai.sns.json" . }}',
                 # Message attributes let SNS subscriptions filter (e.g. pages to a pager).
                 "attributes": {
                     "severity": "{{ .CommonLabels.severity }}",

@@ -73,7 +73,9 @@ NOT_ALERTS = frozenset(
     }
 )
 # `genai-...` names that are not dashboard uids.
-NOT_DASHBOARDS = frozenset({"genai-service", "genai-lab", "genai-lab-app", "genai-lab-alerts"})
+NOT_DASHBOARDS = frozenset(
+    {"genai-service", "genai-lab", "genai-lab-app", "genai-lab-alerts", "genai-observability-lab"}
+)
 LOKI_INDEX_LABELS = (
     "service_name",
     "service_namespace",

@@ -1,0 +1,44 @@
+# Amazon Managed Service for Prometheus: the workspace, the lab's rule files unchanged (each
+# file one rule groups namespace) and the Alertmanager definition dashgen generates from
+# alertmanager/alertmanager.yml.
+resource "aws_prometheus_workspace" "this" {
+  alias = local.name
+
+  logging_configuration {
+    log_group_arn = "${aws_cloudwatch_log_group.amp.arn}:*"
+  }
+}
+
+resource "aws_cloudwatch_log_group" "amp" {
+  name              = "/aws/prometheus/${local.name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.lab.arn
+  # checkov:skip=CKV_AWS_338: a lab keeps logs var.log_retention_days (30 by default); raise it for production
+}
+
+locals {
+  rules_dir = "${path.module}/../../prometheus/rules"
+  # Placeholders written by grafana/dashgen/amp.py (SNS_TOPIC_ARN, SNS_REGION);
+  # tests/infra/test_terraform.py checks they still match.
+  amp_placeholder_topic  = "arn:aws:sns:us-east-1:111122223333:genai-lab-alerts"
+  amp_placeholder_region = "region: us-east-1"
+  amp_definition = replace(
+    replace(
+      file("${path.module}/../../alertmanager/aws/alertmanager-definition.yaml"),
+      local.amp_placeholder_topic, aws_sns_topic.alerts.arn,
+    ),
+    local.amp_placeholder_region, "region: ${var.region}",
+  )
+}
+
+resource "aws_prometheus_rule_group_namespace" "rules" {
+  for_each     = fileset(local.rules_dir, "*.yml")
+  name         = "genai-lab-${trimsuffix(each.value, ".yml")}"
+  workspace_id = aws_prometheus_workspace.this.id
+  data         = file("${local.rules_dir}/${each.value}")
+}
+
+resource "aws_prometheus_alert_manager_definition" "this" {
+  workspace_id = aws_prometheus_workspace.this.id
+  definition   = local.amp_definition
+}

@@ -1,0 +1,212 @@
+# Least privilege, one role per task. Every statement has a sid, and docs/aws/iam.md says
+# why each one exists; tests/infra/test_terraform.py fails on an undocumented sid, on any
+# wildcard action, and on `resources = ["*"]` where docs/aws/iam.md does not explain it.
+
+data "aws_iam_policy_document" "ecs_assume" {
+  statement {
+    sid     = "EcsTasksAssume"
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+# ------------------------------------------------------------------ execution role (ECS agent)
+resource "aws_iam_role" "execution" {
+  name               = "${local.name}-execution"
+  assume_role_policy = data.aws_iam_policy_document.ecs_assume.json
+}
+
+data "aws_iam_policy_document" "execution" {
+  statement {
+    sid       = "EcrAuthToken"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "EcrPull"
+    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    resources = [for r in aws_ecr_repository.this : r.arn]
+  }
+  statement {
+    sid       = "ContainerLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.tasks.arn}:*"]
+  }
+  statement {
+    sid       = "InjectSecrets"
+    actions   = ["ssm:GetParameters"]
+    resources = [for p in aws_ssm_parameter.secret : p.arn]
+  }
+  statement {
+    sid       = "DecryptSecrets"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.lab.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "execution" {
+  name   = "execution"
+  role   = aws_iam_role.execution.id
+  policy = data.aws_iam_policy_document.execution.json
+}
+
+# ------------------------------------------------------------------ what every ADOT sidecar needs
+locals {
+  bedrock_model_arns = [
+    for id in var.bedrock_model_ids :
+    can(regex("^[a-z]+\\.[a-z]+\\.", id))
+    ? "arn:${data.aws_partition.current.partition}:bedrock:${var.region}:${data.aws_caller_identity.current.account_id}:inference-profile/${id}"
+    : "arn:${data.aws_partition.current.partition}:bedrock:${var.region}::foundation-model/${id}"
+  ]
+  # An inference profile routes to the foundation model in whichever region serves the call:
+  # the model ARN in every region is needed too (Bedrock user guide, "Prerequisites for
+  # inference profiles"). The profile prefix already limits which regions those are.
+  bedrock_profile_model_arns = [
+    for id in var.bedrock_model_ids :
+    "arn:${data.aws_partition.current.partition}:bedrock:*::foundation-model/${replace(id, "/^[a-z]+\\./", "")}"
+    if can(regex("^[a-z]+\\.[a-z]+\\.", id))
+  ]
+  aiops_model_arns = var.aiops_bedrock_model_id == "" ? [] : (
+    can(regex("^[a-z]+\\.[a-z]+\\.", var.aiops_bedrock_model_id))
+    ? [
+      "arn:${data.aws_partition.current.partition}:bedrock:${var.region}:${data.aws_caller_identity.current.account_id}:inference-profile/${var.aiops_bedrock_model_id}",
+      "arn:${data.aws_partition.current.partition}:bedrock:*::foundation-model/${replace(var.aiops_bedrock_model_id, "/^[a-z]+\\./", "")}",
+    ]
+    : ["arn:${data.aws_partition.current.partition}:bedrock:${var.region}::foundation-model/${var.aiops_bedrock_model_id}"]
+  )
+}
+
+data "aws_iam_policy_document" "collector" {
+  statement {
+    sid       = "AmpRemoteWrite"
+    actions   = ["aps:RemoteWrite"]
+    resources = [aws_prometheus_workspace.this.arn]
+  }
+  statement {
+    sid       = "XRayWrite"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+  dynamic "statement" {
+    for_each = var.enable_cloudwatch ? [1] : []
+    content {
+      sid       = "CloudWatchEmfAndLogs"
+      actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+      resources = ["${aws_cloudwatch_log_group.collector_cloudwatch[0].arn}:*"]
+    }
+  }
+}
+
+# ------------------------------------------------------------------ genai-service
+resource "aws_iam_role" "genai_service" {
+  name               = "${local.name}-genai-service"
+  assume_role_policy = data.aws_iam_policy_document.ecs_assume.json
+}
+
+data "aws_iam_policy_document" "genai_service" {
+  source_policy_documents = [data.aws_iam_policy_document.collector.json]
+  statement {
+    sid       = "BedrockInvoke"
+    actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    resources = concat(local.bedrock_model_arns, local.bedrock_profile_model_arns)
+  }
+}
+
+resource "aws_iam_role_policy" "genai_service" {
+  name   = "genai-service"
+  role   = aws_iam_role.genai_service.id
+  policy = data.aws_iam_policy_document.genai_service.json
+}
+
+# ------------------------------------------------------------------ aiops (ECS) and the Lambda
+data "aws_iam_policy_document" "aiops_read" {
+  statement {
+    sid       = "AmpQuery"
+    actions   = ["aps:QueryMetrics", "aps:GetSeries", "aps:GetLabels", "aps:GetMetricMetadata"]
+    resources = [aws_prometheus_workspace.this.arn]
+  }
+  dynamic "statement" {
+    for_each = length(local.aiops_model_arns) > 0 ? [1] : []
+    content {
+      sid       = "AiopsBedrockInvoke"
+      actions   = ["bedrock:InvokeModel"]
+      resources = local.aiops_model_arns
+    }
+  }
+}
+
+resource "aws_iam_role" "aiops" {
+  name               = "${local.name}-aiops"
+  assume_role_policy = data.aws_iam_policy_document.ecs_assume.json
+}
+
+data "aws_iam_policy_document" "aiops" {
+  source_policy_documents = [data.aws_iam_policy_document.collector.json, data.aws_iam_policy_document.aiops_read.json]
+}
+
+resource "aws_iam_role_policy" "aiops" {
+  name   = "aiops"
+  role   = aws_iam_role.aiops.id
+  policy = data.aws_iam_policy_document.aiops.json
+}
+
+# ------------------------------------------------------------------ loki
+resource "aws_iam_role" "loki" {
+  name               = "${local.name}-loki"
+  assume_role_policy = data.aws_iam_policy_document.ecs_assume.json
+}
+
+data "aws_iam_policy_document" "loki" {
+  statement {
+    sid       = "LokiListBucket"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.loki.arn]
+  }
+  statement {
+    sid       = "LokiObjects"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.loki.arn}/*"]
+  }
+}
+
+resource "aws_iam_role_policy" "loki" {
+  name   = "loki"
+  role   = aws_iam_role.loki.id
+  policy = data.aws_iam_policy_document.loki.json
+}
+
+# ------------------------------------------------------------------ grafana
+resource "aws_iam_role" "grafana" {
+  name               = "${local.name}-grafana"
+  assume_role_policy = data.aws_iam_policy_document.ecs_assume.json
+}
+
+data "aws_iam_policy_document" "grafana" {
+  statement {
+    sid       = "GrafanaAmpQuery"
+    actions   = ["aps:QueryMetrics", "aps:GetSeries", "aps:GetLabels", "aps:GetMetricMetadata"]
+    resources = [aws_prometheus_workspace.this.arn]
+  }
+  statement {
+    sid = "GrafanaXRayRead"
+    actions = [
+      "xray:BatchGetTraces", "xray:GetTraceSummaries", "xray:GetTraceGraph", "xray:GetGroups",
+      "xray:GetServiceGraph", "xray:GetTimeSeriesServiceStatistics", "xray:GetInsightSummaries",
+    ]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "grafana" {
+  name   = "grafana"
+  role   = aws_iam_role.grafana.id
+  policy = data.aws_iam_policy_document.grafana.json
+}

@@ -1,0 +1,132 @@
+"""Capture what AMP's alert manager publishes to SNS, from the real Alertmanager.
+
+AMP runs Alertmanager with the definition dashgen generates (alertmanager/aws/
+alertmanager-definition.yaml). This runs the real Alertmanager from `make tools` with that same
+definition: the same routes and the same templates, only each sns_config's api_url pointed at a
+recording server on loopback (AMP sets api_url itself) with placeholder SigV4 keys, and group
+waits shortened. It posts alerts as the rules would raise them, then ends them, and keeps each
+SNS Publish request as it arrived (AWS query protocol, form-encoded). Refresh the fixtures with:
+
+    .venv/bin/python -m tools.sns_capture tests/fixtures/aiops/sns
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+import yaml
+
+from tests.conftest import ROOT
+from tools.am_capture import post_alerts
+from tools.processes import run_alertmanager
+from tools.recorder import Recorder, recording_server
+
+DEFINITION = ROOT / "alertmanager" / "aws" / "alertmanager-definition.yaml"
+
+#: As prometheus/rules/genai.yml raises CrashStorm, with a description holding the characters
+#: a JSON message must escape (quote, backslash, newline, tab).
+ALERTS: list[dict[str, Any]] = [
+    {
+        "labels": {
+            "alertname": "CrashStorm",
+            "severity": "critical",
+            "category": "availability",
+            "service_name": "genai-service",
+            "service_namespace": "genai-lab",
+            "deployment_environment_name": "lab",
+        },
+        "annotations": {
+            "summary": "Crash storm on genai-service",
+            "description": 'Requests ended in "RuntimeError" on C:\\lab\n\tsecond line',
+            "runbook_url": "docs/runbooks/CrashStorm.md",
+            "dashboard": "genai-service-overview",
+        },
+        "expr": "sum by (deployment_environment_name, service_namespace, service_name) "
+        "(increase(genai_lab_exceptions_unhandled_total[2m])) > 20",
+    }
+]
+
+
+def amp_config(sns_url: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The AMP definition as a plain Alertmanager config and its template files."""
+    definition = yaml.safe_load(DEFINITION.read_text())
+    config = yaml.safe_load(definition["alertmanager_config"])
+    for receiver in config["receivers"]:
+        for sns in receiver.get("sns_configs", []):
+            sns["api_url"] = sns_url
+            sns["sigv4"] |= {"access_key": "AKIDLABPLACEHOLDER", "secret_key": "lab-placeholder"}
+
+    def fast(route: dict[str, Any]) -> None:
+        for key in ("group_wait", "group_interval"):
+            if key in route or route is config["route"]:
+                route[key] = "1s"
+        for child in route.get("routes", []):
+            fast(child)
+
+    fast(config["route"])
+    return config, definition["template_files"]
+
+
+def _publishes(rec: Recorder, status: str, timeout_s: float = 30) -> dict[str, str]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with rec.lock:
+            bodies = [r.body.decode() for r in rec.requests]
+        for body in bodies:
+            form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+            message = json.loads(form.get("Message", "{}") or "{}")
+            if form.get("Action") == "Publish" and message.get("status") == status:
+                return form
+        time.sleep(0.1)
+    raise TimeoutError(f"no {status} Publish recorded")
+
+
+def capture(workdir: Path) -> dict[str, Any]:
+    captured: dict[str, Any] = {}
+    with recording_server() as rec:
+        # What SNS answers to Publish; the body does not matter to what was sent.
+        workdir.mkdir(parents=True, exist_ok=True)
+        config, templates = amp_config(f"{rec.base_url}/")
+        for name, text in templates.items():
+            (workdir / name).write_text(text)
+        path = workdir / "alertmanager.yml"
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        with run_alertmanager(path, workdir / "am") as am:
+            start = (datetime.now(UTC) - timedelta(minutes=2)).isoformat()
+            for a in ALERTS:
+                a["startsAt"] = start.replace("+00:00", "Z")
+            post_alerts(am.base_url, ALERTS, end=False)
+            captured["crashstorm-firing"] = _publishes(rec, "firing")
+            post_alerts(am.base_url, ALERTS, end=True)
+            captured["crashstorm-resolved"] = _publishes(rec, "resolved")
+            version = httpx.get(f"{am.base_url}/api/v2/status", timeout=5).json()
+            captured["meta"] = {
+                "alertmanager_version": version["versionInfo"]["version"],
+                "captured_at": datetime.now(UTC).isoformat(),
+                "how": "tests/unit/aiops/sns_capture.py: real Alertmanager running the generated "
+                "AMP definition, SNS Publish requests recorded as received (form fields)",
+            }
+    return captured
+
+
+def main(out: str) -> None:
+    import tempfile
+
+    target = Path(out)
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        captured = capture(Path(tmp))
+    for name, body in captured.items():
+        (target / f"{name}.json").write_text(json.dumps(body, indent=2) + "\n")
+        print(f"wrote {target / name}.json")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
