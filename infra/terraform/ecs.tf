@@ -49,8 +49,10 @@ locals {
     PYTHONUNBUFFERED                                   = "1"
   }
   genai_service_secrets = {
-    ADMIN_TOKEN = aws_ssm_parameter.secret["ADMIN_TOKEN"].arn
-    LAB_API_KEY = aws_ssm_parameter.secret["LAB_API_KEY"].arn
+    ADMIN_TOKEN      = aws_ssm_parameter.secret["ADMIN_TOKEN"].arn
+    LAB_API_KEY      = aws_ssm_parameter.secret["LAB_API_KEY"].arn
+    API_KEYS         = aws_ssm_parameter.api_keys.arn
+    USER_ID_HASH_KEY = aws_ssm_parameter.secret["USER_ID_HASH_KEY"].arn
   }
 
   # Same keys as docker-compose.yml's aiops environment.

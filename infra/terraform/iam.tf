@@ -43,7 +43,7 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "InjectSecrets"
     actions   = ["ssm:GetParameters"]
-    resources = [for p in aws_ssm_parameter.secret : p.arn]
+    resources = concat([for p in aws_ssm_parameter.secret : p.arn], [aws_ssm_parameter.api_keys.arn])
   }
   statement {
     sid       = "DecryptSecrets"

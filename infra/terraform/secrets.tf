@@ -2,7 +2,10 @@
 # definitions' `secrets` (docs/aws/adr/0002-ssm-vs-secrets-manager.md). Generated here once;
 # they live in the state, which is why the state bucket is encrypted and private.
 locals {
-  generated_secrets = toset(["ADMIN_TOKEN", "LAB_API_KEY", "GRAFANA_ADMIN_PASSWORD", "AIOPS_WEBHOOK_TOKEN"])
+  generated_secrets = toset([
+    "ADMIN_TOKEN", "LAB_API_KEY", "GRAFANA_ADMIN_PASSWORD", "AIOPS_WEBHOOK_TOKEN", "USER_ID_HASH_KEY",
+    "LAB_KEY_ACME", "LAB_KEY_GLOBEX", "LAB_KEY_INITECH",
+  ])
 }
 
 resource "random_password" "secret" {
@@ -17,4 +20,17 @@ resource "aws_ssm_parameter" "secret" {
   type     = "SecureString"
   key_id   = aws_kms_key.lab.arn
   value    = random_password.secret[each.key].result
+}
+
+# The service's API_KEYS as docker-compose.yml builds it from the generated tenant keys: each
+# tenant Locust plays has its own key (key:tenant:tier), so no key can spend another tenant's
+# budget. Injected whole, like the secrets it is made of.
+resource "aws_ssm_parameter" "api_keys" {
+  name   = "/${local.name}/API_KEYS"
+  type   = "SecureString"
+  key_id = aws_kms_key.lab.arn
+  value = join(",", [
+    for tenant in ["acme", "globex", "initech"] :
+    "${random_password.secret["LAB_KEY_${upper(tenant)}"].result}:${tenant}:enterprise"
+  ])
 }
