@@ -2,7 +2,7 @@
 resource "aws_s3_bucket" "loki" {
   # checkov:skip=CKV2_AWS_62: nothing consumes events of Loki's own chunk writes
   # checkov:skip=CKV_AWS_18: access logs of Loki's own reads and writes would cost more than the logs; CloudTrail data events can be enabled per account
-  # checkov:skip=CKV_AWS_144: Loki's chunks are telemetry with var.log_retention_days retention, not data worth a second region
+  # checkov:skip=CKV_AWS_144: Loki's chunks are telemetry kept by retention class (docs/retention.md), not data worth a second region
   bucket_prefix = "${local.name}-loki-"
   # Off by default: `terraform destroy` keeps a bucket that still has logs (docs/aws/teardown.md).
   force_destroy = var.allow_destroy_data
@@ -40,20 +40,48 @@ resource "aws_s3_bucket_versioning" "loki" {
   }
 }
 
+# Loki's compactor deletes each stream when its class's period is over (docs/retention.md: audit
+# 7 years, call records 365 days, other logs 30); the bucket only moves objects to colder
+# storage and expires what Loki left behind, never ahead of Loki. The same rules as
+# loki/aws/s3-lifecycle.json (tests/infra checks they agree).
 resource "aws_s3_bucket_lifecycle_configuration" "loki" {
   bucket = aws_s3_bucket.loki.id
   rule {
-    id     = "retention"
+    id     = "loki-cold-after-30-days"
+    status = "Enabled"
+    filter {}
+    transition {
+      days          = 30
+      storage_class = "STANDARD_IA"
+    }
+    transition {
+      days          = 365
+      storage_class = "GLACIER_IR"
+    }
+  }
+  rule {
+    id     = "loki-backstop-expiry"
     status = "Enabled"
     filter {}
     expiration {
-      days = var.log_retention_days
+      days = 2565
     }
-    noncurrent_version_expiration {
-      noncurrent_days = 7
-    }
+  }
+  rule {
+    id     = "abort-incomplete-uploads"
+    status = "Enabled"
+    filter {}
     abort_incomplete_multipart_upload {
       days_after_initiation = 1
+    }
+  }
+  rule {
+    # Versions Loki's compactor deleted: kept a week against a mistaken delete, then gone.
+    id     = "noncurrent-versions"
+    status = "Enabled"
+    filter {}
+    noncurrent_version_expiration {
+      noncurrent_days = 7
     }
   }
 }

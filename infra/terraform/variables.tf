@@ -111,7 +111,7 @@ variable "enable_cloudwatch" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the CloudWatch log groups (container stdout) and of Loki's S3 objects."
+  description = "Retention of the CloudWatch log groups (container stdout). Loki's S3 objects follow Loki's retention classes (docs/retention.md)."
   type        = number
   default     = 30
 }

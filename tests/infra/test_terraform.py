@@ -5,6 +5,7 @@ files and generated Alertmanager definition."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -31,6 +32,8 @@ PRICING = ROOT / "app" / "genai_service" / "pricing.yaml"
 META_ARGS = {"source", "version", "count", "for_each", "depends_on", "providers"}
 COMPOSE_AWS = ROOT / "docker-compose.aws.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
+LOKI_S3_LIFECYCLE = ROOT / "loki" / "aws" / "s3-lifecycle.json"
+LOKI_AWS_CONFIG = ROOT / "loki" / "loki.aws.yaml"
 # compose service (its AWS-overlay environment merged in) -> (Terraform local with the ECS
 # container's environment, local with its secrets or None). adot is the sidecar.
 ECS_SERVICES: dict[str, tuple[str, str | None]] = {
@@ -478,3 +481,40 @@ def test_every_secret_parameter_referenced_is_generated() -> None:
     used = set(re.findall(r'aws_ssm_parameter\.secret\[\\?"([A-Z_]+)\\?"\]', root().text()))
     assert used and used <= declared, f"referenced but not generated: {used - declared}"
     assert declared <= _generated_secrets(), "a Terraform secret that .env.example does not name"
+
+
+# ------------------------------------------------------------------ Loki's bucket
+
+
+def _hours(period: str) -> int:
+    m = re.fullmatch(r"(\d+)h", period)
+    assert m, f"retention {period!r} is not in hours"
+    return int(m.group(1))
+
+
+def test_loki_bucket_lifecycle_is_the_documented_one_and_never_ahead_of_loki() -> None:
+    # An object expired under Loki's index breaks queries: the bucket may expire nothing before
+    # Loki's longest retention class (audit records), and uses loki/aws/s3-lifecycle.json's tiers.
+    tf_rules = {
+        r["id"]: r for r in root().resource("aws_s3_bucket_lifecycle_configuration", "loki")["rule"]
+    }
+    for rule in json.loads(LOKI_S3_LIFECYCLE.read_text())["Rules"]:
+        tf = tf_rules.get(rule["ID"])
+        assert tf is not None, f"storage.tf lacks lifecycle rule {rule['ID']}"
+        assert tf["status"] == rule["Status"]
+        transitions = [(t["days"], t["storage_class"]) for t in tf.get("transition", [])]
+        assert transitions == [(t["Days"], t["StorageClass"]) for t in rule.get("Transitions", [])]
+        expiry = [e["days"] for e in tf.get("expiration", [])]
+        assert expiry == ([rule["Expiration"]["Days"]] if "Expiration" in rule else [])
+    limits = yaml.safe_load(LOKI_AWS_CONFIG.read_text())["limits_config"]
+    longest_days = (
+        max(
+            _hours(p)
+            for p in [limits["retention_period"]]
+            + [s["period"] for s in limits.get("retention_stream", [])]
+        )
+        // 24
+    )
+    for rule in tf_rules.values():
+        for expiration in rule.get("expiration", []):
+            assert expiration["days"] > longest_days, f"{rule['id']} expires ahead of Loki"
