@@ -46,6 +46,8 @@ from genai_service.providers.base import (
     StreamChunk,
     Usage,
 )
+from genai_service.providers.instrumented import CLIENT_CLOSED
+from genai_service.providers.tokens import partial_usage
 from lab_telemetry.context import current_caller
 
 EVENT_NAME = "genai_lab.call"
@@ -129,7 +131,7 @@ def build_record(draft: CallDraft, *, status: int | None, now: float) -> dict[st
     error_type = draft.error_type
     if outcome is None:
         if status is None:
-            outcome, error_type = Outcome.CANCELLED, "client_disconnected"
+            outcome, error_type = Outcome.CANCELLED, CLIENT_CLOSED
         elif status < 400:
             outcome = Outcome.SUCCESS
         elif status < 500:
@@ -265,7 +267,7 @@ class RecordingOrchestrator:
             draft.outcome = Outcome.PROVIDER_ERROR
             draft.error_type = exc.error_type
         elif isinstance(exc, asyncio.CancelledError | GeneratorExit):
-            draft.outcome, draft.error_type = Outcome.CANCELLED, "client_disconnected"
+            draft.outcome, draft.error_type = Outcome.CANCELLED, CLIENT_CLOSED
         elif isinstance(exc, Exception):
             draft.outcome, draft.error_type = Outcome.ERROR, type(exc).__qualname__
 
@@ -296,6 +298,8 @@ class RecordingOrchestrator:
     ) -> AsyncIterator[tuple[StreamChunk, bool]]:
         stream = self._inner.chat_stream(request)
         started = draft.call_started or time.perf_counter()
+        generated: list[str] = []
+        cached = False
         try:
             async for chunk, cached in stream:
                 if draft.first_chunk_s is None:
@@ -307,17 +311,29 @@ class RecordingOrchestrator:
                     self._used(draft, request.model, chunk.usage, cached)
                 else:
                     draft.cache_hit = cached
+                    generated.append(chunk.text)
                 yield chunk, cached
         except GeneratorExit:
             if draft.finish_reason is None:
                 draft.call_ended = time.perf_counter()
-                draft.outcome, draft.error_type = Outcome.CANCELLED, "client_disconnected"
+                draft.outcome, draft.error_type = Outcome.CANCELLED, CLIENT_CLOSED
+                self._cut_short(draft, request, generated, cached)
             raise
         except BaseException as exc:
             self._failed(draft, exc)
+            self._cut_short(draft, request, generated, cached)
             raise
         finally:
             await stream.aclose()
+
+    def _cut_short(
+        self, draft: CallDraft, request: ChatRequest, generated: list[str], cached: bool
+    ) -> None:
+        # What the model generated before the stream ended is paid for (the metering layer,
+        # providers/stack.py, charges the same partial usage), so the record says so too.
+        if any(generated) and draft.finish_reason is None:
+            usage = partial_usage(request.messages, "".join(generated))
+            self._used(draft, request.model, usage, cached)
 
     async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
         draft = self._open(request.model, request.inputs)

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from genai_service import call_record, pseudonym
 from genai_service.main import create_app
+from genai_service.providers.base import ChatRequest, Message
 from genai_service.settings import Settings
 from tests.conftest import ROOT
 from tests.unit.lab_telemetry.conftest import (
@@ -378,3 +379,30 @@ def test_a_personal_keys_user_wins_over_the_header(make_client, pipeline, tmp_pa
     server = [s for s in pipeline.spans() if s.attributes.get("http.route") == CHAT]
     model = [s for s in pipeline.spans() if s.name == f"chat {MODEL}"]
     assert server[-1].attributes["user.id"] == model[-1].attributes["user.id"] == expected
+
+
+async def test_a_stream_the_client_closes_is_recorded_with_what_it_generated(make_client) -> None:
+    client = make_client()
+    recording = client.app.state.orchestrator
+    request = ChatRequest(
+        model=MODEL,
+        messages=(Message("user", "Explain observability in a few paragraphs."),),
+        max_tokens=200,
+    )
+    draft = call_record.CallDraft(operation="chat", started=0.0)
+    token = call_record._draft.set(draft)
+    try:
+        stream = recording.chat_stream(request)
+        received = 0
+        async for chunk, _ in stream:
+            assert chunk.finish_reason is None
+            received += 1
+            if received == 3:
+                break
+        await stream.aclose()  # the client went away before the end
+    finally:
+        call_record._draft.reset(token)
+    assert (draft.outcome, draft.error_type) == ("cancelled", "client_closed")
+    # Charged for what was generated, as the metering layer and the metrics are.
+    assert draft.input_tokens > 0 and draft.output_tokens > 0
+    assert draft.cost_usd > 0
