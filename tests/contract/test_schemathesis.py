@@ -2,7 +2,7 @@
 
 Schemathesis generates valid and invalid requests for every operation (examples, coverage,
 fuzzing and stateful phases) and fails on any 5xx. /crash is excluded: a 500 is its purpose.
-The run is bounded (examples per operation, fixed seed) so it stays well under a minute.
+The run is bounded (examples per operation, fixed seed) so it stays around a minute.
 """
 
 from __future__ import annotations
@@ -45,8 +45,10 @@ def test_no_server_errors_from_generated_requests(tmp_path: Path) -> None:
                 str(SEED),
                 "--exclude-path",
                 "/crash",
+                # One worker: CPython 3.11 raises "SystemError: AST constructor recursion depth
+                # mismatch" when two threads ast.parse at once, as Hypothesis does per worker.
                 "--workers",
-                "2",
+                "1",
                 "--request-timeout",
                 "10",
                 "--no-color",
@@ -55,7 +57,7 @@ def test_no_server_errors_from_generated_requests(tmp_path: Path) -> None:
             ],
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=240,
         )
         service_log = svc.output()
     assert result.returncode == 0, (
