@@ -52,6 +52,7 @@ ARCHITECTURE_PORTS = {
     "grafana": {3000},
     "locust": {8089},
     "minio-init": set(),
+    "blackbox-exporter": {9115},
 }
 # Go programs: their GOMEMLIMIT must sit under the container limit.
 GO_SERVICES = {
@@ -63,6 +64,7 @@ GO_SERVICES = {
     "minio",
     "tempo",
     "grafana",
+    "blackbox-exporter",
 }
 MEMORY_BUDGET_MIB = 3 * 1024
 
@@ -253,6 +255,7 @@ def test_healthchecks_probe_readiness_not_just_liveness(
         "prometheus": "http://127.0.0.1:9090/-/ready",
         "alertmanager": "http://127.0.0.1:9093/-/ready",
         "grafana": "http://127.0.0.1:3000/api/health",
+        "blackbox-exporter": "http://127.0.0.1:9115/-/healthy",
     }.items():
         assert services[name]["healthcheck"]["test"][-1] == path
     assert "/readyz" in services["genai-service"]["healthcheck"]["test"][-1]
