@@ -48,6 +48,7 @@ from typing import Any
 
 from genai_service.providers.base import Provider
 from genai_service.telemetry import logs as log_setup
+from genai_service.telemetry import runtime
 from genai_service.telemetry.background import BackgroundActivity, BackgroundConfig
 from genai_service.telemetry.drops import DropCounter, ExportNoiseFilter, install_sdk_queue_filter
 from genai_service.telemetry.genai import InstrumentedProvider, Pricing
@@ -355,6 +356,7 @@ def start_telemetry(
     )
     telemetry._undo.append(install_sdk_queue_filter(drops))
     _instrument_libraries(tracer_provider, meter_provider, logger_provider)
+    telemetry._undo.append(runtime.instrument_runtime(meter_provider))
     drops.start()
     return telemetry
 
@@ -513,7 +515,7 @@ def _wrap_lifespan(app: Any, background: BackgroundActivity) -> None:
     async def lifespan(app_: Any) -> AsyncIterator[Any]:
         background.start()
         try:
-            async with inner(app_) as state:
+            async with inner(app_) as state, runtime.event_loop_lag(enabled=not sdk_disabled()):
                 _freeze_startup_objects()
                 yield state
         finally:
