@@ -67,6 +67,7 @@ CPU = "process_cpu_time_seconds_total"
 GC = "cpython_gc_collections_total"
 THREADS = "process_thread_count"
 FDS = "process_open_file_descriptor_count"
+ANOMALY = "aiops_anomaly_score"
 
 
 def rsum(metric: str, sel: str, by: str = "", rng: str = RATE) -> str:
@@ -208,7 +209,7 @@ def service_overview() -> dashboard.Dashboard:
                 stacked=True,
             )
         )
-        .with_row(row("Saturation and availability"))
+        .with_row(row("Saturation, availability and anomalies"))
         .with_panel(
             graph(
                 "Health probes (1 up, 0 down)",
@@ -285,6 +286,24 @@ def service_overview() -> dashboard.Dashboard:
                 ],
                 description="A climbing count of threads or file descriptors is a leak.",
                 w=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "Anomaly score by signal (aiops)",
+                [
+                    prom(
+                        f"max by (anomaly_service, anomaly_signal) ({ANOMALY}"
+                        '{deployment_environment_name=~"$environment", '
+                        'anomaly_service=~"$service"})',
+                        "{{anomaly_service}} {{anomaly_signal}}",
+                    )
+                ],
+                description="Robust z-score of latency p95, 5xx ratio, cost and token rate "
+                "against the last 3 hours, 0..1; AnomalyScoreHigh above 0.8 for 5 minutes.",
+                w=24,
+                min_val=0,
+                steps=((None, "transparent"), (0.8, "red")),
             )
         )
         .with_row(row("Errors in the logs"))
