@@ -6,12 +6,12 @@ second by the real Prometheus from `make tools` running the project's recording 
 (prometheus/rules/genai.yml) every second. Phases, each injected through the service's real
 /admin/faults API:
 
-    baseline (no fault) ─▶ latency (+800 ms on every model call) ─▶ errors (30% of calls fail,
-    provider unavailable; latency fault cleared)
+    warm-up (5-minute rates fill) ─▶ baseline (no fault) ─▶ latency (+800 ms on every model
+    call) ─▶ errors (30% of calls fail, provider unavailable; latency fault cleared)
 
 At the end of the latency phase and of the errors phase, each signal's query (exactly the
-detector's, aiops.anomaly.signals) is run as a range query from the start; the raw JSON answers
-are saved with the phase times. Refresh (about 6 minutes):
+detector's, aiops.anomaly.signals) is run as a range query from the start of the baseline;
+the raw JSON answers are saved with the phase times. Refresh (about 11 minutes):
 
     .venv/bin/python -m tests.app.aiops.anomaly_record tests/fixtures/aiops/prometheus/anomaly.json
 """
@@ -33,6 +33,9 @@ from aiops.anomaly.signals import SIGNALS
 from tests.support.processes import ROOT, free_port, run_prometheus, run_service
 
 RATE_PER_S = 12.0
+# The recording rules take 5-minute rates: until a series is 5 minutes old its rate is still
+# ramping up. The warm-up lets them fill, so the baseline is a steady state, not a ramp.
+WARMUP_S = 320
 BASELINE_S = 150
 LATENCY_S = 75
 ERRORS_S = 75
@@ -95,7 +98,9 @@ def _snapshot(prom_url: str, start: float, end: float) -> dict[str, Any]:
 async def _run(service_url: str, prom_url: str) -> dict[str, Any]:
     stop = asyncio.Event()
     traffic = asyncio.create_task(_traffic(service_url, stop))
-    phases = {"baseline": time.time()}
+    phases = {"warmup": time.time()}
+    await asyncio.sleep(WARMUP_S)
+    phases["baseline"] = time.time()
     await asyncio.sleep(BASELINE_S)
     _faults(service_url, {"latency_ms": 800})
     phases["latency"] = time.time()
