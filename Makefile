@@ -156,9 +156,10 @@ run-aiops: venv ## Run aiops natively on 127.0.0.1:8001 (reads PROMETHEUS_URL, L
 	exec $(VENV)/bin/uvicorn aiops.main:create_app --factory --host $(HOST) --port $(AIOPS_PORT)
 
 .PHONY: aiops-fixtures
-aiops-fixtures: venv tools ## Re-record the aiops fixtures from the real Alertmanager and Prometheus (about 5 minutes)
+aiops-fixtures: venv tools ## Re-record the aiops fixtures from the real Alertmanager and Prometheus (about 16 minutes)
 	$(PY) -m tests.app.aiops.am_capture tests/fixtures/aiops/alertmanager
 	$(PY) -m tests.app.aiops.prom_record tests/fixtures/aiops/prometheus/recorded.json
+	$(PY) -m tests.app.aiops.anomaly_record tests/fixtures/aiops/prometheus/anomaly.json
 
 # ---------------------------------------------------------------- dashboards, rules, alerts as code
 .PHONY: dashboards
