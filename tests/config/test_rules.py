@@ -17,6 +17,7 @@ from dashgen.catalogue import allowed_series, rule_files, rules
 from dashgen.names import DASHBOARD_DIR, ROOT, SLO_RULES_FILE
 from dashgen.promql import rule_queries, selector_names
 from tests.conftest import real_tool
+from tests.support.alerting import category_outcomes
 from tests.support.promql import Parser, prometheus_parser, query_problems
 
 pytestmark = pytest.mark.config
@@ -24,16 +25,6 @@ pytestmark = pytest.mark.config
 RULE_TESTS_DIR = ROOT / "prometheus" / "tests"
 SEVERITIES = {"critical", "warning", "info"}
 CATEGORIES = {"availability", "latency", "cost", "pipeline", "security"}
-
-
-def category_outcomes(category: str) -> list[str]:
-    """The values a category label can take: itself, or each branch of a template that picks
-    one by a label (AnomalyScoreHigh's follows the scored signal)."""
-    if "{{" not in category:
-        return [category]
-    outcomes = re.findall(r"\}\}([^{}]+)\{\{", category)
-    assert outcomes and "$value" not in category, category
-    return outcomes
 
 
 def alerts() -> list[dict]:
