@@ -75,7 +75,7 @@ $(VENV)/.synced: pyproject.toml uv.lock scripts/bootstrap.sh
 venv: $(VENV)/.synced ## Create .venv with the locked Python dependencies
 
 .PHONY: tools
-tools: ## Fetch real prometheus, promtool, alertmanager, amtool, docker compose into .tools/
+tools: ## Fetch real prometheus, promtool, alertmanager, amtool, blackbox_exporter, docker compose into .tools/
 	@scripts/tools.sh
 
 .PHONY: run
