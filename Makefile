@@ -80,7 +80,7 @@ $(VENV)/.synced: pyproject.toml uv.lock scripts/bootstrap.sh
 venv: $(VENV)/.synced ## Create .venv with the locked Python dependencies
 
 .PHONY: tools
-tools: ## Fetch real prometheus, promtool, alertmanager, amtool, docker compose into .tools/
+tools: ## Fetch real prometheus, promtool, alertmanager, amtool, blackbox_exporter, docker compose into .tools/
 	@scripts/tools.sh
 
 .PHONY: run
@@ -162,9 +162,10 @@ run-aiops: venv ## Run aiops natively on 127.0.0.1:8001 (reads PROMETHEUS_URL, L
 	exec $(VENV)/bin/uvicorn aiops.main:create_app --factory --host $(HOST) --port $(AIOPS_PORT)
 
 .PHONY: aiops-fixtures
-aiops-fixtures: venv tools ## Re-record the aiops fixtures from the real Alertmanager and Prometheus (about 5 minutes)
+aiops-fixtures: venv tools ## Re-record the aiops fixtures from the real Alertmanager and Prometheus (about 16 minutes)
 	$(PY) -m tools.am_capture tests/fixtures/aiops/alertmanager
 	$(PY) -m tools.prom_record tests/fixtures/aiops/prometheus/recorded.json
+	$(PY) -m tools.anomaly_record tests/fixtures/aiops/prometheus/anomaly.json
 
 # ---------------------------------------------------------------- dashboards, rules, alerts as code
 .PHONY: dashboards

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from aiops import auth, limits, telemetry
+from aiops.anomaly import detector as anomaly
 from aiops.payload import WebhookPayload
 from aiops.pipeline import Pipeline
 from aiops.settings import Settings
@@ -80,8 +81,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 incidents=len(store),
                 summariser="bedrock" if summariser else "offline",
             )
+            app.state.anomalies = anomaly.from_settings(settings, client)
             try:
-                yield
+                async with anomaly.running(app.state.anomalies):
+                    yield
             finally:
                 await pipeline.drain()
 
@@ -174,6 +177,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise HTTPException(status_code=404, detail="no such incident")
         data: dict[str, Any] = incident.model_dump(mode="json")
         return data
+
+    @app.get("/anomalies")
+    async def list_anomalies(request: Request) -> list[dict[str, Any]]:
+        """The latest anomaly scores, highest first (empty when scoring is off)."""
+        found: anomaly.Detector | None = request.app.state.anomalies
+        if found is None:
+            return []
+        ranked = sorted(found.latest.values(), key=lambda a: a.score.score, reverse=True)
+        return [a.as_dict() for a in ranked]
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -51,6 +51,9 @@ class Settings:
     #: How far before the alert started the "normal" baseline is taken from.
     baseline_s: float = 900.0
     bedrock_timeout_s: float = 20.0
+    #: Anomaly scores (aiops.anomaly): every interval, over the lookback; 0 turns them off.
+    anomaly_interval_s: float = 60.0
+    anomaly_lookback_s: float = 3 * 3600.0
     # Telemetry identity, read by the shared telemetry set-up.
     service_name: str = "aiops"
     service_namespace: str = "genai-lab"
@@ -78,6 +81,8 @@ class Settings:
             backend_timeout_s=_float("AIOPS_BACKEND_TIMEOUT_S", cls.backend_timeout_s),
             baseline_s=_float("AIOPS_BASELINE_S", cls.baseline_s),
             bedrock_timeout_s=_float("AIOPS_BEDROCK_TIMEOUT_S", cls.bedrock_timeout_s),
+            anomaly_interval_s=_float("AIOPS_ANOMALY_INTERVAL_S", cls.anomaly_interval_s),
+            anomaly_lookback_s=_float("AIOPS_ANOMALY_LOOKBACK_S", cls.anomaly_lookback_s),
             service_name=_env("OTEL_SERVICE_NAME", "aiops") or "aiops",
             service_namespace=_env("SERVICE_NAMESPACE", cls.service_namespace),
             environment=_env("DEPLOYMENT_ENVIRONMENT", cls.environment),
