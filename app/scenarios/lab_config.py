@@ -42,6 +42,7 @@ class LabConfig:
     aiops_url: str
     grafana_user: str
     grafana_password: str
+    api_key: str = ""
 
     @classmethod
     def from_sources(cls, env: Mapping[str, str], dotenv: Mapping[str, str]) -> LabConfig:
@@ -56,6 +57,7 @@ class LabConfig:
         # An admin token left as the template's placeholder is no token at all.
         token = merged.get("ADMIN_TOKEN", "")
         placeholder = token == "__generate__"  # noqa: S105 - .env.example's marker
+        api_key = merged.get("LAB_API_KEY", "")
         return cls(
             service_url=url("GENAI_SERVICE_URL", "GENAI_SERVICE_PORT", 8000).rstrip("/"),
             admin_token="" if placeholder else token,
@@ -66,4 +68,5 @@ class LabConfig:
             aiops_url=url("AIOPS_URL", "AIOPS_PORT", 8001).rstrip("/"),
             grafana_user=merged.get("GRAFANA_ADMIN_USER", "admin"),
             grafana_password=merged.get("GRAFANA_ADMIN_PASSWORD", ""),
+            api_key="" if api_key == "__generate__" else api_key,
         )
