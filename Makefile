@@ -97,8 +97,8 @@ test: venv tools lint ## Install what the tests need, then run ruff and every te
 	AWS_EC2_METADATA_DISABLED=true $(VENV)/bin/pytest -m "not bench" $(PYTEST_ARGS)
 
 .PHONY: test-stack
-test-stack: venv ## Run only the compose-stack tests (needs Docker)
-	$(VENV)/bin/pytest -m stack $(PYTEST_ARGS)
+test-stack: venv ## Run only the compose-stack tests (needs Docker; `make test` skips them unless STACK=1)
+	STACK=1 AWS_EC2_METADATA_DISABLED=true $(VENV)/bin/pytest -m stack $(PYTEST_ARGS)
 
 .PHONY: bench
 bench: venv ## Run the benchmarks (bench/) and print ratios measured side by side
