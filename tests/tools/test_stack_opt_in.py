@@ -19,10 +19,10 @@ def run_stack_selection(stack: str | None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "STACK"}
     if stack is not None:
         env["STACK"] = stack
-    # --co with -rs is not enough: the skip must happen at run time, before the `lab` fixture.
+    # Run, not just collect: the skip must come before the `lab` fixture would start anything.
+    args = ["-m", "stack", "-rs", "-q", "-p", "no:cacheprovider", "tests/stack"]
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-m", "stack", "-rs", "-q", "-p", "no:cacheprovider"]
-        + ["tests/stack", "tests/app/test_image.py"],
+        [sys.executable, "-m", "pytest", *args, "tests/app/test_image.py"],
         cwd=ROOT,
         env=env,
         capture_output=True,
