@@ -1,5 +1,6 @@
-"""An offline model that behaves like a real one: deterministic text, real token counts,
-realistic latency and pacing, and the errors real providers return.
+"""An offline model that behaves like a real one: deterministic, on-topic text
+(simulated_text.py), real token counts, realistic latency and pacing, and the errors real
+providers return.
 
 The answer depends only on the seed and the request (same input, same output), so caches,
 tests and demos are reproducible. Latency and error draws come from a separate seeded stream,
@@ -16,6 +17,7 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 
+from genai_service.providers import simulated_text
 from genai_service.providers.base import (
     ChatRequest,
     ChatResult,
@@ -27,16 +29,6 @@ from genai_service.providers.base import (
 from genai_service.providers.errors import provider_error
 from genai_service.providers.tokens import count_prompt_tokens, count_tokens
 
-_WORDS = """
-the model answer request service latency token cost budget tenant cache trace span
-metric log alert dashboard prompt response stream error retry provider region quota
-customer invoice refund policy support account export data report summary plan team
-first next then also because while after before each every some most clear simple fast
-slow high low new recent steady careful useful likely possible expected observed is are
-was will can should may must helps shows means keeps makes needs uses checks we you it
-this that these those our your their with for from into over under about
-"""
-_VOCABULARY = tuple(_WORDS.split())
 _ERROR_MESSAGES = {
     "throttled": "Too many requests, please wait before trying again.",
     "timeout": "The model did not respond in time.",
@@ -66,39 +58,6 @@ def _digest(*parts: object) -> int:
     return int.from_bytes(h.digest(), "big")
 
 
-_SENTENCE_WORDS = tuple(range(6, 15))
-
-
-def generate_tokens(rng: random.Random, n: int) -> list[str]:
-    """n tokens of plausible prose: words, with a full stop every 6 to 14 words.
-
-    Drawn in bulk (two `choices` calls) because this runs on every simulated request.
-    """
-    words = rng.choices(_VOCABULARY, k=n)
-    lengths = rng.choices(_SENTENCE_WORDS, k=n // 6 + 1)
-    out: list[str] = []
-    w = 0
-    for length in lengths:
-        sentence = words[w : w + length]
-        w += length
-        if not sentence:
-            break
-        sentence[0] = sentence[0].capitalize()
-        out.extend(sentence)
-        if len(out) >= n - 1:
-            break
-        out.append(".")
-    return out[:n]
-
-
-def render_pieces(tokens: list[str]) -> list[str]:
-    """Stream pieces, one per token, whose concatenation is the answer text."""
-    pieces: list[str] = []
-    for i, tok in enumerate(tokens):
-        pieces.append(tok if tok == "." or i == 0 else " " + tok)
-    return pieces
-
-
 class SimulatedProvider:
     name = "simulated"
 
@@ -122,10 +81,12 @@ class SimulatedProvider:
         )
         lo, hi = self.config.min_output_tokens, self.config.max_output_tokens
         wanted = lo + int(rng.random() * (hi - lo + 1))
-        finish = "stop"
+        pieces = simulated_text.compose(
+            simulated_text.last_user_text(request.messages), rng, wanted
+        )
         if request.max_tokens is not None and request.max_tokens < wanted:
-            wanted, finish = request.max_tokens, "length"
-        return render_pieces(generate_tokens(rng, wanted)), finish
+            return pieces[: request.max_tokens], "length"
+        return pieces, "stop"
 
     def vector(self, model: str, text: str, dimensions: int) -> tuple[float, ...]:
         rng = random.Random(_digest(self.config.seed, model, text))
