@@ -17,7 +17,7 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 
-from genai_service.providers import simulated_text
+from genai_service.providers import simulated_text, tool_synthesis
 from genai_service.providers.base import (
     ChatRequest,
     ChatResult,
@@ -28,6 +28,7 @@ from genai_service.providers.base import (
 )
 from genai_service.providers.errors import provider_error
 from genai_service.providers.tokens import count_prompt_tokens, count_tokens
+from genai_service.providers.tool_types import ToolCall
 
 _ERROR_MESSAGES = {
     "throttled": "Too many requests, please wait before trying again.",
@@ -81,9 +82,13 @@ class SimulatedProvider:
         )
         lo, hi = self.config.min_output_tokens, self.config.max_output_tokens
         wanted = lo + int(rng.random() * (hi - lo + 1))
-        pieces = simulated_text.compose(
-            simulated_text.last_user_text(request.messages), rng, wanted
-        )
+        prompt = simulated_text.last_user_text(request.messages)
+        if request.response_format is not None and request.response_format.wants_json:
+            text = tool_synthesis.json_answer(request.response_format, prompt, rng, wanted)
+            pieces = simulated_text.tokens_with_space(text)
+            wanted = len(pieces)
+        else:
+            pieces = simulated_text.compose(prompt, rng, wanted)
         if request.max_tokens is not None and request.max_tokens < wanted:
             return pieces[: request.max_tokens], "length"
         return pieces, "stop"
@@ -122,8 +127,28 @@ class SimulatedProvider:
             await asyncio.sleep(self.config.timeout_s)
         raise provider_error(kind, _ERROR_MESSAGES[kind])
 
+    def tool_call(self, request: ChatRequest) -> ToolCall | None:
+        seed = request.seed if request.seed is not None else self.config.seed
+        return tool_synthesis.tool_call(request, seed)
+
+    async def _call_tool(self, request: ChatRequest, call: ToolCall) -> ChatResult:
+        tokens = count_tokens(call.name) + count_tokens(call.arguments)
+        delay = self.time_to_first_token_s() + self.per_token_s() * tokens
+        if delay > 0:
+            await asyncio.sleep(delay)
+        return ChatResult(
+            text="",
+            finish_reason="tool_calls",
+            usage=Usage(count_prompt_tokens(request.messages), tokens),
+            response_model=request.model,
+            response_id=f"chatcmpl-{uuid.uuid4().hex}",
+            tool_calls=(call,),
+        )
+
     async def chat(self, request: ChatRequest) -> ChatResult:
         await self._maybe_fail()
+        if (call := self.tool_call(request)) is not None:
+            return await self._call_tool(request, call)
         pieces, finish = self.answer(request)
         delay = self.time_to_first_token_s() + self.per_token_s() * len(pieces)
         if delay > 0:
@@ -139,6 +164,11 @@ class SimulatedProvider:
 
     async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         await self._maybe_fail()
+        if (call := self.tool_call(request)) is not None:
+            result = await self._call_tool(request, call)
+            yield StreamChunk(text="", tool_calls=result.tool_calls)
+            yield StreamChunk(text="", finish_reason=result.finish_reason, usage=result.usage)
+            return
         pieces, finish = self.answer(request)
         ttft, pace = self.time_to_first_token_s(), self.per_token_s()
         if ttft > 0:

@@ -41,7 +41,9 @@ from genai_service.providers.base import (
     StreamChunk,
     Usage,
 )
+from genai_service.providers.tool_types import ToolCall
 from genai_service.redaction import redact_text
+from genai_service.telemetry import genai_tools
 from genai_service.telemetry.instruments import instrument
 
 CAPTURE_CONTENT_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
@@ -267,6 +269,8 @@ def _chat_attributes(request: ChatRequest, capture: bool, stream: bool) -> dict[
         attrs[REQUEST_STREAM] = True
     if capture:
         attrs[INPUT_MESSAGES] = _messages_json(request.messages)
+    if request.tools or request.response_format is not None:
+        attrs.update(genai_tools.request_attributes(request, capture))
     return attrs
 
 
@@ -311,6 +315,12 @@ class InstrumentedProvider:
             )
             if rec.capture_content:
                 span.set_attribute(OUTPUT_MESSAGES, _output_json(result.text, result.finish_reason))
+            if result.tool_calls:
+                span.set_attributes(
+                    genai_tools.result_attributes(
+                        result.tool_calls, rec.capture_content, result.finish_reason
+                    )
+                )
             rec.succeed(
                 span,
                 "chat",
@@ -334,6 +344,7 @@ class InstrumentedProvider:
         finish_reason: str | None = None
         usage: Usage | None = None
         text_parts: list[str] = []
+        tool_calls: list[ToolCall] = []
         # The span is made current only around each step of the inner iterator, never across
         # a yield: a context attached in one step and detached in another would leak.
         with _current(span, end=False):
@@ -359,6 +370,8 @@ class InstrumentedProvider:
                     usage = chunk.usage
                 if rec.capture_content and chunk.text:
                     text_parts.append(chunk.text)
+                if chunk.tool_calls:
+                    tool_calls.extend(chunk.tool_calls)
                 yield chunk
         except GeneratorExit:
             # The consumer went away (client disconnect): not a provider error.
@@ -380,6 +393,10 @@ class InstrumentedProvider:
             if rec.capture_content:
                 span.set_attribute(
                     OUTPUT_MESSAGES, _output_json("".join(text_parts), finish_reason)
+                )
+            if tool_calls:
+                span.set_attributes(
+                    genai_tools.result_attributes(tool_calls, rec.capture_content, finish_reason)
                 )
             rec.succeed(
                 span, "chat", request.model, response_model, usage, time.perf_counter() - start
