@@ -17,6 +17,25 @@ fi
 
 say() { printf 'up: %s\n' "$*"; }
 
+# Each phase says when it starts and how long it took; the summary lists them all.
+phase_name=""
+phase_start=0
+phase_times=()
+phase() {
+  phase_end
+  phase_name=$1
+  phase_start=$SECONDS
+  say "[$phase_name] $2"
+}
+phase_end() {
+  if [ -n "$phase_name" ]; then
+    local took=$((SECONDS - phase_start))
+    say "[$phase_name] done in ${took}s"
+    phase_times+=("$phase_name ${took}s")
+    phase_name=""
+  fi
+}
+
 # A value from .env (last assignment wins, as in compose), or a default.
 env_value() {
   local v
@@ -24,13 +43,15 @@ env_value() {
   printf '%s' "${v:-$2}"
 }
 
-# Images first, with progress, so the health timeout below measures start-up, not downloads.
-say "pulling images that are missing (first run: a few minutes)"
-"${compose[@]}" pull --ignore-buildable --quiet
-say "building the service image"
-"${compose[@]}" build --quiet
-say "starting"
+# Images first, with compose's own progress output (a first run pulls about 2 GB), so the
+# health timeout below measures start-up, not downloads.
+phase pull "pulling images that are missing (first run: about 2 GB, a few minutes)"
+"${compose[@]}" pull --ignore-buildable
+phase build "building the service image"
+"${compose[@]}" build
+phase start "starting the containers"
 "${compose[@]}" up -d --remove-orphans
+phase healthy "waiting for each service to turn healthy (up to ${timeout_s}s)"
 
 # Services that have no healthcheck, and what "ready" means for them (see docker-compose.yml).
 no_healthcheck_ok() {
@@ -66,6 +87,13 @@ while :; do
   if [ ${#failed[@]} -eq 0 ] && [ ${#pending[@]} -eq 0 ]; then
     break
   fi
+  # Progress while waiting: when the list of services still starting changes, or every 10 s.
+  waiting="${pending[*]+"${pending[*]}"}"
+  if [ "$waiting" != "${last_waiting:-}" ] || [ $((SECONDS - ${last_said:-0})) -ge 10 ]; then
+    say "[healthy] $((SECONDS - phase_start))s: waiting for ${#pending[@]}: ${waiting:-none}"
+    last_waiting=$waiting
+    last_said=$SECONDS
+  fi
   if [ ${#failed[@]} -gt 0 ] || [ "$SECONDS" -ge "$deadline" ]; then
     if [ ${#failed[@]} -gt 0 ]; then
       say "FAILED: ${failed[*]}"
@@ -86,6 +114,9 @@ while :; do
   sleep 2
 done
 
+phase_end
+say "ready in ${SECONDS}s (${phase_times[*]})"
+
 bind=$(env_value BIND_ADDRESS 127.0.0.1)
 url() { printf 'http://%s:%s' "$bind" "$(env_value "$1" "$2")"; }
 cat <<EOF
@@ -97,7 +128,7 @@ The lab is up: every service is healthy.
   Locust           $(url LOCUST_PORT 8089)   (a gentle load is already running)
   Prometheus       $(url PROMETHEUS_PORT 9090)
   Alertmanager     $(url ALERTMANAGER_PORT 9093)
-  AI-ops           $(url AIOPS_PORT 8001)/incidents
+  AI-ops           $(url AIOPS_PORT 8001)   (incident pages; runbooks at /runbooks)
   Loki             $(url LOKI_PORT 3100)   (API only: explore logs in Grafana)
   Tempo            $(url TEMPO_PORT 3200)   (API only: explore traces in Grafana)
   MinIO console    $(url MINIO_CONSOLE_PORT 9001)   (MINIO_ROOT_USER / MINIO_ROOT_PASSWORD in .env)

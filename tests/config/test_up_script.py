@@ -119,3 +119,22 @@ def test_up_fails_fast_when_a_service_exits(tmp_path: Path) -> None:
     out = _run_up(tmp_path, states, timeout_s=60)
     assert out.returncode == 1
     assert "FAILED: adot (exited with 2)" in out.stdout
+
+
+def test_up_shows_each_phase_with_its_time_and_compose_progress(tmp_path: Path) -> None:
+    out = _run_up(tmp_path, HEALTHY, timeout_s=10)
+    assert out.returncode == 0, out.stdout + out.stderr
+    for phase in ("pull", "build", "start", "healthy"):
+        assert f"up: [{phase}] done in " in out.stdout, out.stdout
+    assert "up: ready in " in out.stdout and "pull " in out.stdout.split("ready in", 1)[1]
+    calls = (tmp_path / "bin" / "calls.log").read_text().splitlines()
+    # compose's own progress output, not --quiet.
+    pulls = [c for c in calls if " pull " in f" {c} "]
+    builds = [c for c in calls if c.endswith(" build")]
+    assert pulls and builds and not any("--quiet" in c for c in pulls + builds)
+
+
+def test_up_reports_what_it_is_still_waiting_for(tmp_path: Path) -> None:
+    states = [s if s[0] != "tempo" else ("tempo", "running", "starting", 0) for s in HEALTHY]
+    out = _run_up(tmp_path, states, timeout_s=3)
+    assert "up: [healthy] 0s: waiting for 1: tempo (starting)" in out.stdout
