@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 
 class TextPart(BaseModel):
@@ -113,16 +114,17 @@ class ChatCompletionRequest(BaseModel):
     parallel_tool_calls: bool | None = None
     response_format: ResponseFormatIn | None = None
     # OpenAI parameters this service does not honour. Declared so that a request using them
-    # gets a 400 naming the parameter (api/tool_format.py) instead of being silently ignored.
-    functions: Any = None
-    function_call: Any = None
-    logprobs: bool | None = None
-    top_logprobs: Any = None
-    logit_bias: Any = None
-    audio: Any = None
-    modalities: Any = None
-    prediction: Any = None
-    web_search_options: Any = None
+    # gets a 400 naming the parameter (api/tool_format.py) instead of being silently ignored;
+    # left out of the OpenAPI document, which describes what the service does.
+    functions: SkipJsonSchema[Any] = None
+    function_call: SkipJsonSchema[Any] = None
+    logprobs: SkipJsonSchema[Any] = None
+    top_logprobs: SkipJsonSchema[Any] = None
+    logit_bias: SkipJsonSchema[Any] = None
+    audio: SkipJsonSchema[Any] = None
+    modalities: SkipJsonSchema[Any] = None
+    prediction: SkipJsonSchema[Any] = None
+    web_search_options: SkipJsonSchema[Any] = None
 
     @field_validator("messages")
     @classmethod
