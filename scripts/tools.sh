@@ -116,7 +116,11 @@ done
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "installing Debian's chromium for the browser test"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+    install_chromium() {
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    }
+    # A fresh CI image has empty package lists: update once and retry.
+    install_chromium 2>/dev/null || { apt-get update -qq >/dev/null && install_chromium; } \
       || say "warning: apt-get install chromium failed"
   fi
 fi
