@@ -84,7 +84,8 @@ def grafana_links(grafana_url: str, incident: Incident) -> dict[str, Any]:
             "range": window,
         }
         panes = json.dumps({"a": pane}, separators=(",", ":"))
-        url = f"{grafana_url}/explore?" + urlencode({"schemaVersion": 1, "panes": panes})
+        query = urlencode({"schemaVersion": 1, "panes": panes, "orgId": 1})
+        url = f"{grafana_url}/explore?{query}"
         links["traces"].append({"trace_id": trace_id, "url": url})
     return links
 
