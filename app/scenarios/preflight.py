@@ -45,7 +45,7 @@ class Result:
             return f"  ok    {self.check.name:13s} {self.check.url}"
         if not self.tried:
             return f"  MISS  {self.check.name:13s} {self.problem}"
-        return f"  MISS  {self.check.name:13s} {self.problem}\n        fix: {self.check.fix}"
+        return f"  MISS  {self.check.name:13s} {self.problem}; fix: {self.check.fix}"
 
 
 def checks(cfg: LabConfig) -> list[Check]:
@@ -55,12 +55,12 @@ def checks(cfg: LabConfig) -> list[Check]:
     token_fix = (
         "set ADMIN_TOKEN to the service's value (it is in .env; `make run` reads it too)"
         if cfg.admin_token
-        else "no ADMIN_TOKEN: `make up` writes one into .env, or export ADMIN_TOKEN"
+        else "`make up` writes ADMIN_TOKEN into .env (`make run` reads it there), or export it"
     )
     key_fix = (
         "set LAB_API_KEY to the service's value (it is in .env)"
         if cfg.api_key
-        else "no LAB_API_KEY: `make up` writes one into .env, or export LAB_API_KEY"
+        else "`make up` writes LAB_API_KEY into .env, or export it"
     )
     return [
         Check("genai-service", cfg.service_url + "/healthz", native),
@@ -126,12 +126,15 @@ def run(
     if results[0].ok:
         return results
     # With the service down the secrets cannot be tried; say so instead of three connect errors.
-    return [
-        Result(r.check, f"not checked: {todo[0].name} does not answer", tried=False)
-        if r.check.name in _SECRETS and r.check.headers
-        else r
-        for r in results
-    ]
+    out = []
+    for r in results:
+        if r.check.name not in _SECRETS:
+            out.append(r)
+        elif r.check.headers:
+            out.append(Result(r.check, f"not checked: {todo[0].name} does not answer", False))
+        else:
+            out.append(Result(r.check, "not set"))
+    return out
 
 
 def report(results: Sequence[Result]) -> str:
