@@ -145,3 +145,13 @@ def test_make_chaos_without_a_scenario_lists_them_and_succeeds() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "provider-outage" in done.stdout and "usage: make chaos" in done.stdout
     assert "Error" not in done.stderr
+
+
+def test_with_the_service_down_secrets_are_not_tried_and_a_missing_one_is_named() -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    got = by_name(preflight.run(config(closed, admin_token="set", api_key="")))
+    assert got["admin token"].problem == "not checked: genai-service does not answer"
+    assert "fix:" not in got["admin token"].line()
+    assert got["API key"].problem == "not set"
+    assert "`make up` writes LAB_API_KEY" in got["API key"].line()
+    assert all(r.line().count("\n") == 0 for r in got.values())
