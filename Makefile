@@ -103,8 +103,8 @@ test: venv tools lint ## Install what the tests need, then run ruff and every te
 	AWS_EC2_METADATA_DISABLED=true $(VENV)/bin/pytest -m "not bench" $(PYTEST_ARGS)
 
 .PHONY: test-stack
-test-stack: venv ## Run only the compose-stack tests (needs Docker)
-	$(VENV)/bin/pytest -m stack $(PYTEST_ARGS)
+test-stack: venv ## Run only the compose-stack tests (needs Docker; `make test` skips them unless STACK=1)
+	STACK=1 AWS_EC2_METADATA_DISABLED=true $(VENV)/bin/pytest -m stack $(PYTEST_ARGS)
 
 .PHONY: bench
 bench: venv ## Run the benchmarks (bench/) and print ratios measured side by side
@@ -136,7 +136,7 @@ chaos: venv ## Inject SCENARIO=name (no SCENARIO: list them); SEED=n runs a seed
 	elif [ -n "$(SCENARIO)" ]; then \
 	  $(SCENARIOS_CLI) chaos $(SCENARIO); \
 	else \
-	  echo "usage: make chaos SCENARIO=<name>   or   make chaos SEED=<n> [DRY_RUN=1]"; $(SCENARIOS_CLI) list; exit 2; \
+	  echo "usage: make chaos SCENARIO=<name>   or   make chaos SEED=<n> [DRY_RUN=1]"; $(SCENARIOS_CLI) list; \
 	fi
 
 .PHONY: chaos-off
@@ -144,8 +144,10 @@ chaos-off: venv ## Clear every injected fault (the recovery scenario)
 	@$(SCENARIOS_CLI) chaos-off
 
 .PHONY: demo
-demo: venv $(if $(filter 1 true,$(DRY_RUN)),,docker-check) ## The 10-minute stakeholder demo on the running lab (DRY_RUN=1 prints the timeline; TIME_SCALE=0.1 rehearses)
-	@$(SCENARIOS_CLI) demo --time-scale $(TIME_SCALE) $(if $(filter 1 true,$(DRY_RUN)),--dry-run)
+# A preflight checks every service and both secrets first and stops within seconds if one is
+# missing (PREFLIGHT=only: just the check; PREFLIGHT=0 skips it).
+demo: venv ## The 10-minute stakeholder demo on the running lab (DRY_RUN=1 prints the timeline; TIME_SCALE=0.1 rehearses)
+	@$(SCENARIOS_CLI) demo --time-scale $(TIME_SCALE) $(if $(filter 1 true,$(DRY_RUN)),--dry-run) $(if $(filter only,$(PREFLIGHT)),--preflight-only) $(if $(filter 0 false,$(PREFLIGHT)),--skip-preflight) $(if $(filter 1 true,$(STRICT)),--strict)
 
 # ---------------------------------------------------------------- aiops (alert -> incident summaries)
 AIOPS_PORT ?= 8001

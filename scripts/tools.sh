@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Puts real prometheus, promtool, alertmanager, amtool, blackbox_exporter and docker compose
-# into .tools/bin.
+# into .tools/bin, and checks for chromium (the browser test), which it installs with apt-get
+# only as root.
 # Uses a copy already on PATH; otherwise unpacks Debian testing's packages into .tools/
 # (apt-get download with a private sources list and lists dir, then dpkg -x): nothing is
 # installed system-wide. Prints each tool's version. With REQUIRE_TOOLS=1 (CI) a tool that
@@ -111,6 +112,26 @@ for spec in "${specs[@]}"; do
     printf 'tools: %-18s MISSING\n' "$name"
   fi
 done
+
+# The aiops browser test drives Debian's headless Chromium. It is a system package (it cannot be
+# unpacked like the tools above), so it is installed only where we may: as root (CI).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's chromium for the browser test"
+    install_chromium() {
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    }
+    # A fresh CI image has empty package lists: update once and retry.
+    install_chromium 2>/dev/null || { apt-get update -qq >/dev/null && install_chromium; } \
+      || say "warning: apt-get install chromium failed"
+  fi
+fi
+if version=$(chromium --version 2>/dev/null | head -n 1) && [ -n "$version" ]; then
+  printf 'tools: %-15s %s\n' chromium "$version"
+else
+  missing+=(chromium)
+  printf 'tools: %-15s MISSING (as root: apt-get install chromium; macOS: brew install --cask chromium)\n' chromium
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "${REQUIRE_TOOLS:-0}" = 1 ]; then

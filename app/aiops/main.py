@@ -17,7 +17,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from aiops import auth, limits, telemetry
+from aiops import auth, limits, telemetry, web
 from aiops.anomaly import detector as anomaly
 from aiops.payload import WebhookPayload
 from aiops.pipeline import Pipeline
@@ -95,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry=telemetry.fastapi_telemetry(settings),
     )
     telemetry.configure(app, settings)
+    app.state.settings = settings
+    app.include_router(web.router)
 
     def reject(status: int, reason: str, details: Any) -> JSONResponse:
         telemetry.rejected.add(1, {"reason": reason})

@@ -32,6 +32,8 @@ class Settings:
     loki_url: str = "http://loki:3100"
     tempo_url: str = "http://tempo:3200"
     grafana_url: str = ""
+    #: Grafana as a browser reaches it (GRAFANA_URL may be an in-network name), for links.
+    grafana_public_url: str = "http://127.0.0.1:3000"
     grafana_token: str = ""
     grafana_user: str = ""
     grafana_password: str = ""
@@ -67,6 +69,7 @@ class Settings:
             loki_url=_env("LOKI_URL", cls.loki_url).rstrip("/"),
             tempo_url=_env("TEMPO_URL", cls.tempo_url).rstrip("/"),
             grafana_url=_env("GRAFANA_URL").rstrip("/"),
+            grafana_public_url=_env("GRAFANA_PUBLIC_URL", cls.grafana_public_url).rstrip("/"),
             grafana_token=_env("GRAFANA_TOKEN"),
             grafana_user=_env("GRAFANA_USER"),
             grafana_password=_env("GRAFANA_PASSWORD"),

@@ -1,4 +1,5 @@
-"""Render every generated file: dashboards, SLO rules, the AWS Alertmanager definition."""
+"""Render every generated file: dashboards, SLO rules, the AWS Alertmanager definition, and the
+runbook_url lines of the hand-written rule files (dashgen/runbooks.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
-from dashgen import amp, slo
+from dashgen import amp, runbooks, slo
 from dashgen.dashboards import DASHBOARDS
 from dashgen.names import DASHBOARD_DIR, SLO_RULES_FILE
 
@@ -35,4 +36,5 @@ def outputs() -> dict[Path, str]:
     files = {DASHBOARD_DIR / name: render_dashboard(name) for name in DASHBOARDS}
     files[SLO_RULES_FILE] = slo.render_rules()
     files[amp.AMP_DEFINITION] = amp.render_amp_definition()
+    files.update(runbooks.rule_files())
     return files
