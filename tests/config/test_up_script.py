@@ -34,6 +34,8 @@ HEALTHY = [
     ("tempo", "running", "healthy", 0),
     ("grafana", "running", "healthy", 0),
     ("locust", "running", "healthy", 0),
+    ("blackbox-exporter", "running", "healthy", 0),
+    ("grafana-token", "exited", "", 0),
 ]
 
 
@@ -167,6 +169,13 @@ def test_up_fails_fast_when_the_bucket_job_fails(tmp_path: Path) -> None:
     out = _run_up(tmp_path, states, timeout_s=60)
     assert out.returncode == 1
     assert "FAILED: minio-init (exited with 1)" in out.stdout
+
+
+def test_up_fails_fast_when_the_grafana_token_job_fails(tmp_path: Path) -> None:
+    states = [s if s[0] != "grafana-token" else ("grafana-token", "exited", "", 1) for s in HEALTHY]
+    out = _run_up(tmp_path, states, timeout_s=60)
+    assert out.returncode == 1
+    assert "FAILED: grafana-token (exited with 1)" in out.stdout
 
 
 def test_up_fails_fast_when_a_service_exits(tmp_path: Path) -> None:
