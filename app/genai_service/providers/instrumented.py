@@ -31,6 +31,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from genai_service.errors import ProviderError
+from genai_service.providers import genai_tools
 from genai_service.providers.base import (
     ChatRequest,
     ChatResult,
@@ -41,6 +42,7 @@ from genai_service.providers.base import (
     StreamChunk,
     Usage,
 )
+from genai_service.providers.tool_types import ToolCall
 from genai_service.tenants import TenantLabels
 from lab_telemetry.context import current_caller
 from lab_telemetry.instruments import instrument
@@ -270,6 +272,8 @@ def _chat_attributes(request: ChatRequest, capture: bool, stream: bool) -> dict[
         attrs[REQUEST_STREAM] = True
     if capture:
         attrs[INPUT_MESSAGES] = _messages_json(request.messages)
+    if request.tools or request.response_format is not None:
+        attrs.update(genai_tools.request_attributes(request, capture))
     return attrs
 
 
@@ -311,6 +315,12 @@ class InstrumentedProvider(ProviderWrapper):
             )
             if rec.capture_content:
                 span.set_attribute(OUTPUT_MESSAGES, _output_json(result.text, result.finish_reason))
+            if result.tool_calls:
+                span.set_attributes(
+                    genai_tools.result_attributes(
+                        result.tool_calls, rec.capture_content, result.finish_reason
+                    )
+                )
             rec.succeed(span, "chat", request.model, result.response_model, result.usage, start)
             return result
 
@@ -327,6 +337,7 @@ class InstrumentedProvider(ProviderWrapper):
         finish_reason: str | None = None
         usage: Usage | None = None
         text_parts: list[str] = []
+        tool_calls: list[ToolCall] = []
         # The span is made current only around each step of the inner iterator, never across
         # a yield: a context attached in one step and detached in another would leak.
         with _current(span, end=False):
@@ -352,6 +363,8 @@ class InstrumentedProvider(ProviderWrapper):
                     usage = chunk.usage
                 if rec.capture_content and chunk.text:
                     text_parts.append(chunk.text)
+                if chunk.tool_calls:
+                    tool_calls.extend(chunk.tool_calls)
                 yield chunk
         except GeneratorExit:
             # The consumer went away (client disconnect): not a provider error.
@@ -373,6 +386,10 @@ class InstrumentedProvider(ProviderWrapper):
             if rec.capture_content:
                 span.set_attribute(
                     OUTPUT_MESSAGES, _output_json("".join(text_parts), finish_reason)
+                )
+            if tool_calls:
+                span.set_attributes(
+                    genai_tools.result_attributes(tool_calls, rec.capture_content, finish_reason)
                 )
             rec.succeed(span, "chat", request.model, response_model, usage, start)
             span.end()
