@@ -80,7 +80,7 @@ $(VENV)/.synced: pyproject.toml uv.lock scripts/bootstrap.sh
 venv: $(VENV)/.synced ## Create .venv with the locked Python dependencies
 
 .PHONY: tools
-tools: ## Fetch real prometheus, promtool, alertmanager, amtool, docker compose into .tools/
+tools: ## Fetch real prometheus, promtool, alertmanager, amtool, blackbox_exporter, docker compose into .tools/
 	@scripts/tools.sh
 
 .PHONY: run
@@ -103,8 +103,8 @@ test: venv tools lint ## Install what the tests need, then run ruff and every te
 	AWS_EC2_METADATA_DISABLED=true $(VENV)/bin/pytest -m "not bench" $(PYTEST_ARGS)
 
 .PHONY: test-stack
-test-stack: venv ## Run only the compose-stack tests (needs Docker)
-	$(VENV)/bin/pytest -m stack $(PYTEST_ARGS)
+test-stack: venv ## Run only the compose-stack tests (needs Docker; `make test` skips them unless STACK=1)
+	STACK=1 AWS_EC2_METADATA_DISABLED=true $(VENV)/bin/pytest -m stack $(PYTEST_ARGS)
 
 .PHONY: bench
 bench: venv ## Run the benchmarks (bench/) and print ratios measured side by side
@@ -136,7 +136,7 @@ chaos: venv ## Inject SCENARIO=name (no SCENARIO: list them); SEED=n runs a seed
 	elif [ -n "$(SCENARIO)" ]; then \
 	  $(SCENARIOS_CLI) chaos $(SCENARIO); \
 	else \
-	  echo "usage: make chaos SCENARIO=<name>   or   make chaos SEED=<n> [DRY_RUN=1]"; $(SCENARIOS_CLI) list; exit 2; \
+	  echo "usage: make chaos SCENARIO=<name>   or   make chaos SEED=<n> [DRY_RUN=1]"; $(SCENARIOS_CLI) list; \
 	fi
 
 .PHONY: chaos-off
@@ -144,8 +144,10 @@ chaos-off: venv ## Clear every injected fault (the recovery scenario)
 	@$(SCENARIOS_CLI) chaos-off
 
 .PHONY: demo
-demo: venv $(if $(filter 1 true,$(DRY_RUN)),,docker-check) ## The 10-minute stakeholder demo on the running lab (DRY_RUN=1 prints the timeline; TIME_SCALE=0.1 rehearses)
-	@$(SCENARIOS_CLI) demo --time-scale $(TIME_SCALE) $(if $(filter 1 true,$(DRY_RUN)),--dry-run)
+# A preflight checks every service and both secrets first and stops within seconds if one is
+# missing (PREFLIGHT=only: just the check; PREFLIGHT=0 skips it).
+demo: venv ## The 10-minute stakeholder demo on the running lab (DRY_RUN=1 prints the timeline; TIME_SCALE=0.1 rehearses)
+	@$(SCENARIOS_CLI) demo --time-scale $(TIME_SCALE) $(if $(filter 1 true,$(DRY_RUN)),--dry-run) $(if $(filter only,$(PREFLIGHT)),--preflight-only) $(if $(filter 0 false,$(PREFLIGHT)),--skip-preflight) $(if $(filter 1 true,$(STRICT)),--strict)
 
 # ---------------------------------------------------------------- aiops (alert -> incident summaries)
 AIOPS_PORT ?= 8001
@@ -162,9 +164,10 @@ run-aiops: venv ## Run aiops natively on 127.0.0.1:8001 (reads PROMETHEUS_URL, L
 	exec $(VENV)/bin/uvicorn aiops.main:create_app --factory --host $(HOST) --port $(AIOPS_PORT)
 
 .PHONY: aiops-fixtures
-aiops-fixtures: venv tools ## Re-record the aiops fixtures from the real Alertmanager and Prometheus (about 5 minutes)
+aiops-fixtures: venv tools ## Re-record the aiops fixtures from the real Alertmanager and Prometheus (about 16 minutes)
 	$(PY) -m tools.am_capture tests/fixtures/aiops/alertmanager
 	$(PY) -m tools.prom_record tests/fixtures/aiops/prometheus/recorded.json
+	$(PY) -m tools.anomaly_record tests/fixtures/aiops/prometheus/anomaly.json
 
 # ---------------------------------------------------------------- dashboards, rules, alerts as code
 .PHONY: dashboards

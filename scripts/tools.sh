@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Puts real prometheus, promtool, alertmanager, amtool and docker compose into .tools/bin.
+# Puts real prometheus, promtool, alertmanager, amtool, blackbox_exporter and docker compose
+# into .tools/bin, and checks for chromium (the browser test), which it installs with apt-get
+# only as root.
 # Uses a copy already on PATH; otherwise unpacks Debian testing's packages into .tools/
 # (apt-get download with a private sources list and lists dir, then dpkg -x): nothing is
 # installed system-wide. Prints each tool's version. With REQUIRE_TOOLS=1 (CI) a tool that
@@ -14,7 +16,7 @@ unpacked="$tools/root"
 # Debian testing carries Prometheus 3.5 and Alertmanager 0.33; Debian 12 only 2.42 / 0.25.
 suite="${TOOLS_DEBIAN_SUITE:-forky}"
 mirror="${TOOLS_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-packages=(prometheus promtool prometheus-alertmanager docker-compose)
+packages=(prometheus promtool prometheus-alertmanager prometheus-blackbox-exporter docker-compose)
 mkdir -p "$bin"
 
 say() { printf 'tools: %s\n' "$*"; }
@@ -25,6 +27,7 @@ specs=(
   "promtool|promtool|usr/bin/promtool"
   "alertmanager|alertmanager prometheus-alertmanager|usr/bin/prometheus-alertmanager"
   "amtool|amtool|usr/bin/amtool"
+  "blackbox_exporter|blackbox_exporter prometheus-blackbox-exporter|usr/bin/prometheus-blackbox-exporter"
   "docker-compose|docker-compose|usr/libexec/docker/cli-plugins/docker-compose"
 )
 
@@ -83,8 +86,8 @@ if [ ${#need_debian[@]} -gt 0 ]; then
     done
   else
     say "apt-get is not available here; install the tools yourself and re-run, e.g.:"
-    say "  macOS:  brew install prometheus alertmanager docker-compose"
-    say "  other:  https://prometheus.io/download/ (prometheus, alertmanager) and Docker Compose v2"
+    say "  macOS:  brew install prometheus alertmanager blackbox_exporter docker-compose"
+    say "  other:  https://prometheus.io/download/ (prometheus, alertmanager, blackbox_exporter) and Docker Compose v2"
   fi
 fi
 
@@ -102,13 +105,33 @@ fi
 for spec in "${specs[@]}"; do
   IFS='|' read -r name _ _ <<<"$spec"
   if version=$("$bin/$name" --version 2>&1 | head -n 1) && [ -n "$version" ]; then
-    printf 'tools: %-15s %s\n' "$name" "$version"
+    printf 'tools: %-18s %s\n' "$name" "$version"
   else
     rm -f "$bin/$name"
     missing+=("$name")
-    printf 'tools: %-15s MISSING\n' "$name"
+    printf 'tools: %-18s MISSING\n' "$name"
   fi
 done
+
+# The aiops browser test drives Debian's headless Chromium. It is a system package (it cannot be
+# unpacked like the tools above), so it is installed only where we may: as root (CI).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's chromium for the browser test"
+    install_chromium() {
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    }
+    # A fresh CI image has empty package lists: update once and retry.
+    install_chromium 2>/dev/null || { apt-get update -qq >/dev/null && install_chromium; } \
+      || say "warning: apt-get install chromium failed"
+  fi
+fi
+if version=$(chromium --version 2>/dev/null | head -n 1) && [ -n "$version" ]; then
+  printf 'tools: %-15s %s\n' chromium "$version"
+else
+  missing+=(chromium)
+  printf 'tools: %-15s MISSING (as root: apt-get install chromium; macOS: brew install --cask chromium)\n' chromium
+fi
 
 # Infrastructure checkers (tests/infra): checkov, actionlint.
 # shellcheck source=scripts/tools-infra.sh

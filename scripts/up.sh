@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the lab and returns only when every service is healthy (or, for the two that cannot
+# Starts the lab and returns only when every service is healthy (or, for those that cannot
 # have a healthcheck, running / completed), then prints where everything is.
 # On timeout it names each service that is not ready, with its last log lines, and exits 1.
 #
@@ -16,6 +16,25 @@ if [ "${AWS:-0}" = 1 ]; then
 fi
 
 say() { printf 'up: %s\n' "$*"; }
+
+# Each phase says when it starts and how long it took; the summary lists them all.
+phase_name=""
+phase_start=0
+phase_times=()
+phase() {
+  phase_end
+  phase_name=$1
+  phase_start=$SECONDS
+  say "[$phase_name] $2"
+}
+phase_end() {
+  if [ -n "$phase_name" ]; then
+    local took=$((SECONDS - phase_start))
+    say "[$phase_name] done in ${took}s"
+    phase_times+=("$phase_name ${took}s")
+    phase_name=""
+  fi
+}
 
 # A value from .env (last assignment wins, as in compose), or a default.
 env_value() {
@@ -78,34 +97,36 @@ check_versions || exit 1
 
 # The service image is rebuilt on every start (fast: the layers are cached), but a rebuild
 # needs the network to check the base image; offline, the image built last time is used.
+# Build and pull show compose's own progress (a first run pulls about 2 GB), so the health
+# timeout below measures start-up, not downloads.
 app_image=$(env_value APP_IMAGE genai-lab-app:local)
-say "building the service image ($app_image)"
-if ! build_log=$("${compose[@]}" build --quiet 2>&1); then
+phase build "building the service image ($app_image)"
+if ! "${compose[@]}" build; then
   if docker image inspect "$app_image" >/dev/null 2>&1; then
-    say "could not rebuild it (offline?); starting the $app_image built before. The build said:"
-    printf '%s\n' "$build_log" | tail -n 5 | sed 's/^/    /'
+    say "could not rebuild it (offline?); starting the $app_image built before (the build's output is above)"
   else
-    printf '%s\n' "$build_log" >&2
     say "FAILED: building $app_image (the first build needs the network for its base image)"
     exit 1
   fi
 fi
 # Only images that are not here yet are pulled, so a second `make up` needs no registry.
 # `make pull` updates them on purpose.
-say "pulling images that are missing (first run: a few minutes; later runs need no network)"
-if ! "${compose[@]}" pull --ignore-buildable --policy missing --quiet; then
+phase pull "pulling images that are missing (first run: about 2 GB, a few minutes; later runs need no network)"
+if ! "${compose[@]}" pull --ignore-buildable --policy missing; then
   say "FAILED: pulling the missing images above; connect to the network once (or 'docker load' them)"
   exit 1
 fi
-say "starting"
+phase start "starting the containers"
 # Every image is present now; nothing is pulled or built while starting.
 "${compose[@]}" up -d --remove-orphans --no-build --pull never
+phase healthy "waiting for each service to turn healthy (up to ${timeout_s}s)"
 
 # Services that have no healthcheck, and what "ready" means for them (see docker-compose.yml).
 no_healthcheck_ok() {
   case "$1:$2" in
     xray-daemon:running) return 0 ;;
-    minio-init:exited) return 0 ;; # exit code checked separately
+    # One-shot jobs (the bucket, aiops's Grafana token): exit code checked separately.
+    minio-init:exited | grafana-token:exited) return 0 ;;
     *) return 1 ;;
   esac
 }
@@ -120,7 +141,7 @@ while :; do
     [ -n "$service" ] || continue
     if [ "$health" = healthy ]; then continue; fi
     if [ -z "$health" ] && no_healthcheck_ok "$service" "$state"; then
-      if [ "$service" = minio-init ] && [ "$exit_code" != 0 ]; then
+      if [ "$state" = exited ] && [ "$exit_code" != 0 ]; then
         failed+=("$service (exited with $exit_code)")
       fi
       continue
@@ -134,6 +155,13 @@ while :; do
 
   if [ ${#failed[@]} -eq 0 ] && [ ${#pending[@]} -eq 0 ]; then
     break
+  fi
+  # Progress while waiting: when the list of services still starting changes, or every 10 s.
+  waiting="${pending[*]+"${pending[*]}"}"
+  if [ "$waiting" != "${last_waiting:-}" ] || [ $((SECONDS - ${last_said:-0})) -ge 10 ]; then
+    say "[healthy] $((SECONDS - phase_start))s: waiting for ${#pending[@]}: ${waiting:-none}"
+    last_waiting=$waiting
+    last_said=$SECONDS
   fi
   if [ ${#failed[@]} -gt 0 ] || [ "$SECONDS" -ge "$deadline" ]; then
     if [ ${#failed[@]} -gt 0 ]; then
@@ -155,6 +183,9 @@ while :; do
   sleep 2
 done
 
+phase_end
+say "ready in ${SECONDS}s (${phase_times[*]})"
+
 bind=$(env_value BIND_ADDRESS 127.0.0.1)
 url() { printf 'http://%s:%s' "$bind" "$(env_value "$1" "$2")"; }
 cat <<EOF
@@ -166,7 +197,7 @@ The lab is up: every service is healthy.
   Locust           $(url LOCUST_PORT 8089)   (a gentle load is already running)
   Prometheus       $(url PROMETHEUS_PORT 9090)
   Alertmanager     $(url ALERTMANAGER_PORT 9093)
-  AI-ops           $(url AIOPS_PORT 8001)/incidents
+  AI-ops           $(url AIOPS_PORT 8001)   (incident pages; runbooks at /runbooks)
   Loki             $(url LOKI_PORT 3100)   (API only: explore logs in Grafana)
   Tempo            $(url TEMPO_PORT 3200)   (API only: explore traces in Grafana)
   MinIO console    $(url MINIO_CONSOLE_PORT 9001)   (MINIO_ROOT_USER / MINIO_ROOT_PASSWORD in .env)

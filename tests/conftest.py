@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -21,6 +22,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     unmarked = [i.nodeid for i in items if not any(i.get_closest_marker(c) for c in CATEGORIES)]
     if unmarked:
         raise pytest.UsageError(f"tests without a category marker {CATEGORIES}: {unmarked}")
+    # The stack tests start the whole compose lab (a first run pulls about 2 GB), so they run
+    # only when asked for: `make test-stack` or `STACK=1 make test`.
+    if not stack_opted_in():
+        opt_in = pytest.mark.skip(reason=STACK_OPT_IN)
+        for item in items:
+            if item.get_closest_marker("stack"):
+                item.add_marker(opt_in)
+
+
+STACK_OPT_IN = "stack tests are opt-in: run `make test-stack` or `STACK=1 make test`"
+
+
+def stack_opted_in() -> bool:
+    return os.environ.get("STACK", "").lower() in ("1", "true", "yes")
 
 
 def docker_engine_reason() -> str | None:

@@ -242,3 +242,21 @@ def run_alertmanager(config_path: Path, workdir: Path) -> Iterator[RunningProces
     ]
     with run_process("alertmanager", cmd, port=port, ready_path="/-/ready", cwd=workdir) as proc:
         yield proc
+
+
+@contextlib.contextmanager
+def run_blackbox_exporter(config_path: Path, workdir: Path) -> Iterator[RunningProcess]:
+    """Real blackbox exporter (from `make tools`) with the given modules, on a free port."""
+    from tests.conftest import real_tool
+
+    port = free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        str(real_tool("blackbox_exporter")),
+        f"--config.file={config_path}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]
+    with run_process(
+        "blackbox-exporter", cmd, port=port, ready_path="/-/healthy", cwd=workdir
+    ) as proc:
+        yield proc

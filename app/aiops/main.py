@@ -17,7 +17,8 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from aiops import auth, limits, sigv4, telemetry
+from aiops import auth, limits, sigv4, telemetry, web
+from aiops.anomaly import detector as anomaly
 from aiops.payload import WebhookPayload
 from aiops.pipeline import Pipeline
 from aiops.settings import Settings
@@ -82,8 +83,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 incidents=len(store),
                 summariser="bedrock" if summariser else "offline",
             )
+            app.state.anomalies = anomaly.from_settings(settings, client)
             try:
-                yield
+                async with anomaly.running(app.state.anomalies):
+                    yield
             finally:
                 await pipeline.drain()
 
@@ -94,6 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry=telemetry.fastapi_telemetry(settings),
     )
     telemetry.configure(app, settings)
+    app.state.settings = settings
+    app.include_router(web.router)
 
     def reject(status: int, reason: str, details: Any) -> JSONResponse:
         telemetry.rejected.add(1, {"reason": reason})
@@ -176,6 +181,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise HTTPException(status_code=404, detail="no such incident")
         data: dict[str, Any] = incident.model_dump(mode="json")
         return data
+
+    @app.get("/anomalies")
+    async def list_anomalies(request: Request) -> list[dict[str, Any]]:
+        """The latest anomaly scores, highest first (empty when scoring is off)."""
+        found: anomaly.Detector | None = request.app.state.anomalies
+        if found is None:
+            return []
+        ranked = sorted(found.latest.values(), key=lambda a: a.score.score, reverse=True)
+        return [a.as_dict() for a in ranked]
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -32,6 +32,8 @@ class Settings:
     loki_url: str = "http://loki:3100"
     tempo_url: str = "http://tempo:3200"
     grafana_url: str = ""
+    #: Grafana as a browser reaches it (GRAFANA_URL may be an in-network name), for links.
+    grafana_public_url: str = "http://127.0.0.1:3000"
     grafana_token: str = ""
     grafana_user: str = ""
     grafana_password: str = ""
@@ -51,6 +53,9 @@ class Settings:
     #: How far before the alert started the "normal" baseline is taken from.
     baseline_s: float = 900.0
     bedrock_timeout_s: float = 20.0
+    #: Anomaly scores (aiops.anomaly): every interval, over the lookback; 0 turns them off.
+    anomaly_interval_s: float = 60.0
+    anomaly_lookback_s: float = 3 * 3600.0
     # Telemetry identity, read by the shared telemetry set-up.
     service_name: str = "aiops"
     service_namespace: str = "genai-lab"
@@ -64,6 +69,7 @@ class Settings:
             loki_url=_env("LOKI_URL", cls.loki_url).rstrip("/"),
             tempo_url=_env("TEMPO_URL", cls.tempo_url).rstrip("/"),
             grafana_url=_env("GRAFANA_URL").rstrip("/"),
+            grafana_public_url=_env("GRAFANA_PUBLIC_URL", cls.grafana_public_url).rstrip("/"),
             grafana_token=_env("GRAFANA_TOKEN"),
             grafana_user=_env("GRAFANA_USER"),
             grafana_password=_env("GRAFANA_PASSWORD"),
@@ -78,6 +84,8 @@ class Settings:
             backend_timeout_s=_float("AIOPS_BACKEND_TIMEOUT_S", cls.backend_timeout_s),
             baseline_s=_float("AIOPS_BASELINE_S", cls.baseline_s),
             bedrock_timeout_s=_float("AIOPS_BEDROCK_TIMEOUT_S", cls.bedrock_timeout_s),
+            anomaly_interval_s=_float("AIOPS_ANOMALY_INTERVAL_S", cls.anomaly_interval_s),
+            anomaly_lookback_s=_float("AIOPS_ANOMALY_LOOKBACK_S", cls.anomaly_lookback_s),
             service_name=_env("OTEL_SERVICE_NAME", "aiops") or "aiops",
             service_namespace=_env("SERVICE_NAMESPACE", cls.service_namespace),
             environment=_env("DEPLOYMENT_ENVIRONMENT", cls.environment),

@@ -6,7 +6,7 @@ A model missing from the table is not served at all, so no call is ever costed a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,9 @@ class ModelPrice:
     cache_read: float
     cache_write: float
     limits: EmbeddingLimits | None = None
+    source: str = ""  # where this model's prices were read
+    retrieved: str = ""  # when (ISO date)
+    alias_of: str | None = None  # an older id kept working: served and priced as this model
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,7 @@ def parse_pricing(raw: Any) -> PricingTable:
             raise PricingError(f"{where}: kind must be one of {KINDS}, got {kind!r}")
         if entry["id"] in models:
             raise PricingError(f"{where}: duplicate model id {entry['id']!r}")
-        models[entry["id"]] = ModelPrice(
+        price = ModelPrice(
             id=entry["id"],
             kind=kind,
             bedrock_id=str(entry.get("bedrock_id") or entry["id"]),
@@ -138,7 +141,18 @@ def parse_pricing(raw: Any) -> PricingTable:
             cache_read=_price(entry, where, "cache_read"),
             cache_write=_price(entry, where, "cache_write"),
             limits=_limits(entry, where),
+            source=str(entry.get("source") or raw.get("source", "")),
+            retrieved=str(entry.get("retrieved") or raw.get("retrieved", "")),
         )
+        models[price.id] = price
+        aliases = entry.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise PricingError(f"{where}: aliases must be a list of model ids")
+        for alias in aliases:
+            if alias in models:
+                raise PricingError(f"{where}: duplicate model id {alias!r} (alias)")
+            # An alias is a full entry, so every lookup, price and metric label works unchanged.
+            models[alias] = replace(price, id=alias, alias_of=price.id)
     if not models:
         raise PricingError("pricing file lists no models")
     per_tokens = raw.get("per_tokens", 1_000_000)

@@ -49,6 +49,7 @@ from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
 from lab_telemetry import logs as log_setup
+from lab_telemetry import runtime
 from lab_telemetry.drops import DropCounter, ExportNoiseFilter, install_sdk_queue_filter
 from lab_telemetry.instruments import catalogue
 from lab_telemetry.sdk_private import drop_botocore_extension
@@ -365,6 +366,7 @@ def start_telemetry(
     telemetry = Telemetry(drops, handler, *providers, prometheus_server=prometheus_server)
     telemetry._undo.append(install_sdk_queue_filter(drops))
     _instrument_libraries(*providers)
+    telemetry._undo.append(runtime.instrument_runtime(meter_provider))
     drops.start()
     return telemetry
 
@@ -498,7 +500,7 @@ def _wrap_lifespan(app: FastAPI, background: Background | None) -> None:
         if background is not None:
             background.start()
         try:
-            async with inner(app_) as state:
+            async with inner(app_) as state, runtime.event_loop_lag(enabled=not sdk_disabled()):
                 _freeze_startup_objects()
                 yield state
         finally:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from scenarios import demo, scheduler, timeline
+from scenarios import demo, preflight, scheduler, timeline
 from scenarios.clients import AdminRejected, FaultsClient, LabUnreachable, LocustClient, Watchers
 from scenarios.faults import SCENARIOS, get_scenario
 from scenarios.lab_config import LabConfig, read_dotenv
@@ -129,6 +129,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(timeline.render(beats, time_scale=args.time_scale))
         return 0
+    if not args.skip_preflight:
+        results = preflight.run(cfg)
+        if not all(r.ok for r in results):
+            print(preflight.report(results), file=sys.stderr)
+            if reason := docker_missing():
+                print(f"note: {reason} on this machine.", file=sys.stderr)
+            return 1
+        print(preflight.report(results), flush=True)
+    if args.preflight_only:
+        return 0
     scale = "" if args.time_scale == 1 else f" (time scale {args.time_scale:g})"
     print(f"Running the demo unattended{scale}. Ctrl+C ends it.")
     problems = demo.run(
@@ -171,6 +181,12 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--dry-run", action="store_true", help="print the timeline, touch nothing")
     d.add_argument("--time-scale", type=float, default=1.0, help="e.g. 0.1 for a rehearsal")
     d.add_argument("--strict", action="store_true", help="exit 1 if any beat had a problem")
+    d.add_argument(
+        "--skip-preflight", action="store_true", help="start even if a service does not answer"
+    )
+    d.add_argument(
+        "--preflight-only", action="store_true", help="check the lab, then exit (0: ready)"
+    )
     d.set_defaults(fn=cmd_demo)
     return p
 

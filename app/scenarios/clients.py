@@ -31,6 +31,25 @@ def _get_json(client: httpx.Client, url: str, what: str, hint: str, **kw: Any) -
     return r.json()
 
 
+def _refusal(method: str, url: str, r: httpx.Response) -> str:
+    """Why the admin API said no, from the service's own error code (OpenAI error shape)."""
+    try:
+        error = r.json().get("error") or {}
+    except (ValueError, AttributeError):
+        error = {}
+    code = error.get("code") if isinstance(error, dict) else None
+    said = f"HTTP {r.status_code}"
+    if code == "admin_disabled":
+        return (
+            f"{method} {url} was refused ({said}): the service's admin API is disabled because "
+            "the service was started without ADMIN_TOKEN. Start it with the token (`make run` "
+            "reads .env; `make up` passes it to the container)."
+        )
+    if code == "unauthorized":
+        return f"{method} {url} was refused ({said}): no admin token was sent"
+    return f"{method} {url} was refused ({said}): ADMIN_TOKEN does not match the service's"
+
+
 class FaultsClient:
     """The service's /admin/faults API (Bearer ADMIN_TOKEN)."""
 
@@ -53,10 +72,7 @@ class FaultsClient:
                 "`make up` (Docker) or the service with `make run`, or set GENAI_SERVICE_URL."
             ) from exc
         if r.status_code in (401, 403):
-            raise AdminRejected(
-                f"{method} {self.url} was refused (HTTP {r.status_code}): ADMIN_TOKEN does not "
-                "match the service's"
-            )
+            raise AdminRejected(_refusal(method, self.url, r))
         if r.status_code >= 400:
             raise AdminRejected(f"{method} {self.url} failed: HTTP {r.status_code} {r.text[:300]}")
         return r.json() if r.content else {}

@@ -39,8 +39,10 @@ class LabConfig:
     grafana_url: str
     prometheus_url: str
     alertmanager_url: str
+    aiops_url: str
     grafana_user: str
     grafana_password: str
+    api_key: str = ""
 
     @classmethod
     def from_sources(cls, env: Mapping[str, str], dotenv: Mapping[str, str]) -> LabConfig:
@@ -55,6 +57,7 @@ class LabConfig:
         # An admin token left as the template's placeholder is no token at all.
         token = merged.get("ADMIN_TOKEN", "")
         placeholder = token == "__generate__"  # noqa: S105 - .env.example's marker
+        api_key = merged.get("LAB_API_KEY", "")
         return cls(
             service_url=url("GENAI_SERVICE_URL", "GENAI_SERVICE_PORT", 8000).rstrip("/"),
             admin_token="" if placeholder else token,
@@ -62,6 +65,8 @@ class LabConfig:
             grafana_url=url("GRAFANA_URL", "GRAFANA_PORT", 3000).rstrip("/"),
             prometheus_url=url("PROMETHEUS_URL", "PROMETHEUS_PORT", 9090).rstrip("/"),
             alertmanager_url=url("ALERTMANAGER_URL", "ALERTMANAGER_PORT", 9093).rstrip("/"),
+            aiops_url=url("AIOPS_URL", "AIOPS_PORT", 8001).rstrip("/"),
             grafana_user=merged.get("GRAFANA_ADMIN_USER", "admin"),
             grafana_password=merged.get("GRAFANA_ADMIN_PASSWORD", ""),
+            api_key="" if api_key == "__generate__" else api_key,
         )

@@ -1,5 +1,6 @@
 """Render every generated file: dashboards, SLO rules, the AWS Alertmanager definition, the
-CloudWatch dashboard."""
+CloudWatch dashboard, and the runbook_url lines of the hand-written rule files
+(dashgen/runbooks.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
-from dashgen import amp, cloudwatch, slo
+from dashgen import amp, cloudwatch, runbooks, slo
 from dashgen.dashboards import DASHBOARDS
 from dashgen.names import DASHBOARD_DIR, SLO_RULES_FILE
 
@@ -37,4 +38,5 @@ def outputs() -> dict[Path, str]:
     files[SLO_RULES_FILE] = slo.render_rules()
     files[amp.AMP_DEFINITION] = amp.render_amp_definition()
     files[cloudwatch.CLOUDWATCH_DASHBOARD] = cloudwatch.render()
+    files.update(runbooks.rule_files())
     return files

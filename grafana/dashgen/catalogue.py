@@ -48,6 +48,8 @@ EXTERNAL_METRICS: dict[str, str] = {
     "tempo_distributor_spans_received_total": "Tempo self-metric: spans received",
     "tempo_distributor_bytes_received_total": "Tempo self-metric: span bytes received",
     "traces_spanmetrics_calls_total": "Tempo metrics generator span-metrics (remote-written)",
+    # Blackbox exporter 0.28 probe results (prober/http.go; job blackbox, one per target).
+    "probe_success": "Blackbox exporter: 1 if the probe of the target succeeded, else 0",
 }
 
 

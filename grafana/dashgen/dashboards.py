@@ -55,6 +55,17 @@ DROPPED = "genai_lab_telemetry_dropped_total"
 MODEL = "gen_ai_request_model"
 TTFT = "gen_ai_client_operation_time_to_first_chunk_seconds"
 USD = {"unit": "currencyUSD", "decimals": 2}
+# Saturation and availability (lab_telemetry.runtime; blackbox exporter probes).
+PROBE = "probe_success"
+ACTIVE = "http_server_active_requests"
+LOOP_LAG = "genai_lab_event_loop_lag_seconds"
+RSS = "process_memory_usage_bytes"
+MEM_LIMIT = "genai_lab_process_memory_limit_bytes"
+CPU = "process_cpu_time_seconds_total"
+GC = "cpython_gc_collections_total"
+THREADS = "process_thread_count"
+FDS = "process_open_file_descriptor_count"
+ANOMALY = "aiops_anomaly_score"
 
 
 def rsum(metric: str, sel: str, by: str = "", rng: str = RATE) -> str:
@@ -73,7 +84,8 @@ def service_overview() -> dashboard.Dashboard:
         DASH_OVERVIEW,
         "GenAI service overview",
         "RED by route, latency percentiles with exemplars (click through to the trace), status "
-        "codes and the top errors from Loki with links to their traces.",
+        "codes, saturation (memory, CPU, event-loop lag, in-flight requests) and health probes, "
+        "and the top errors from Loki with links to their traces.",
         tags=["service", "red"],
     )
     err_ratio = (
@@ -193,6 +205,103 @@ def service_overview() -> dashboard.Dashboard:
                 ],
                 unit="reqps",
                 stacked=True,
+            )
+        )
+        .with_row(row("Saturation, availability and anomalies"))
+        .with_panel(
+            graph(
+                "Health probes (1 up, 0 down)",
+                [prom(f'min by (service_name) ({PROBE}{{job="blackbox"}})', "{{service_name}}")],
+                description="Blackbox exporter probes of each health endpoint (ServiceDown, "
+                "EndpointDown). The services push their metrics, so this is what sees them die.",
+                w=8,
+                min_val=None,
+                steps=((None, "red"), (1, "transparent")),
+            )
+        )
+        .with_panel(
+            graph(
+                "In-flight requests",
+                [prom(f"sum by (service_name) ({ACTIVE}{{{SVC_SEL}}})", "{{service_name}}")],
+                description="Requests being served right now (HighRequestQueue above 50).",
+                w=8,
+                steps=((None, "transparent"), (50, "red")),
+            )
+        )
+        .with_panel(
+            graph(
+                "Event-loop lag (worst in the last minute)",
+                [prom(f"max by (service_name) ({LOOP_LAG}{{{SVC_SEL}}})", "{{service_name}}")],
+                unit="s",
+                description="How late the asyncio loop wakes a sleeping task; every request "
+                "waits this long too (EventLoopLag above 0.1 s).",
+                w=8,
+                steps=((None, "transparent"), (0.1, "red")),
+            )
+        )
+        .with_panel(
+            graph(
+                "Memory: resident vs container limit",
+                [
+                    prom(f"max by (service_name) ({RSS}{{{SVC_SEL}}})", "{{service_name}} RSS"),
+                    prom(
+                        f"max by (service_name) ({MEM_LIMIT}{{{SVC_SEL}}})",
+                        "{{service_name}} limit",
+                    ),
+                ],
+                unit="bytes",
+                description="HighMemory fires above 85% of the limit for 5 minutes.",
+                w=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "CPU (cores busy)",
+                [
+                    prom(
+                        f"sum by (service_name) (rate({CPU}{{{SVC_SEL}}}[{RATE}]))",
+                        "{{service_name}}",
+                    )
+                ],
+                description="process.cpu.time, user + system.",
+                w=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "GC collections / s, threads, open files",
+                [
+                    prom(
+                        f"sum by (service_name, cpython_gc_generation) "
+                        f"(rate({GC}{{{SVC_SEL}}}[{RATE}]))",
+                        "{{service_name}} gen {{cpython_gc_generation}} GC/s",
+                    ),
+                    prom(
+                        f"max by (service_name) ({THREADS}{{{SVC_SEL}}})",
+                        "{{service_name}} threads",
+                    ),
+                    prom(f"max by (service_name) ({FDS}{{{SVC_SEL}}})", "{{service_name}} fds"),
+                ],
+                description="A climbing count of threads or file descriptors is a leak.",
+                w=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "Anomaly score by signal (aiops)",
+                [
+                    prom(
+                        f"max by (anomaly_service, anomaly_signal) ({ANOMALY}"
+                        '{deployment_environment_name=~"$environment", '
+                        'anomaly_service=~"$service"})',
+                        "{{anomaly_service}} {{anomaly_signal}}",
+                    )
+                ],
+                description="Robust z-score of latency p95, 5xx ratio, cost and token rate "
+                "against the last 3 hours, 0..1; AnomalyScoreHigh above 0.8 for 5 minutes.",
+                w=24,
+                min_val=0,
+                steps=((None, "transparent"), (0.8, "red")),
             )
         )
         .with_row(row("Errors in the logs"))

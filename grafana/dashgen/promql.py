@@ -23,7 +23,8 @@ MACROS = {
     "__range": "1h",
     "__auto": "1m",
 }
-_VAR = re.compile(r"\$\{?(\w+)(?::\w+)?\}?")
+# A name starts with a letter or underscore: "$1" in label_replace is a capture group.
+_VAR = re.compile(r"\$\{?([A-Za-z_]\w*)(?::\w+)?\}?")
 _LABEL_VALUES = re.compile(r"^\s*label_values\((?P<selector>.+),\s*(?P<label>\w+)\s*\)\s*$", re.S)
 
 

@@ -22,6 +22,7 @@ from dashgen.names import (
     DASH_SLO,
     SLO_ROUTES_RE,
 )
+from dashgen.runbooks import runbook_url
 from dashgen.yamlout import BlockDumper
 
 # SLO period and the windows recorded for alerting (workbook table 5-8) and reporting.
@@ -133,7 +134,7 @@ BUDGET_REMAINING = "slo:error_budget_remaining:ratio"
 
 
 def runbook(alert: str) -> str:
-    return f"docs/runbooks/{alert}.md"
+    return runbook_url(alert)
 
 
 def _record(record: str, expr: str, slo: SLO) -> dict[str, Any]:

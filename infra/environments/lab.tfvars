@@ -9,7 +9,7 @@ allowed_ingress_cidrs = ["203.0.113.0/24"]
 # bedrock_id values must match them).
 bedrock_model_ids = [
   "eu.anthropic.claude-haiku-4-5-20251001-v1:0",
-  "eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
+  "eu.anthropic.claude-sonnet-4-6",
   "amazon.titan-embed-text-v2:0",
 ]
 alert_email = ""

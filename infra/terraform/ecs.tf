@@ -69,9 +69,11 @@ locals {
     PROMETHEUS_URL              = local.amp_base_url
     LOKI_URL                    = local.loki_url
     # No Tempo on AWS: traces are in X-Ray; the summary lists traces as unavailable context.
-    TEMPO_URL                 = ""
-    GRAFANA_URL               = local.grafana_url
-    GRAFANA_TOKEN_FILE        = "/var/lib/aiops-grafana/grafana-token"
+    TEMPO_URL          = ""
+    GRAFANA_URL        = local.grafana_url
+    GRAFANA_TOKEN_FILE = "/var/lib/aiops-grafana/grafana-token"
+    # Links in incident pages open Grafana through the load balancer, as people reach it.
+    GRAFANA_PUBLIC_URL        = "https://${aws_lb.this.dns_name}"
     INCIDENTS_DIR             = "/var/lib/aiops/incidents"
     RUNBOOKS_DIR              = "/opt/lab/runbooks"
     AWS_REGION                = var.region

@@ -112,4 +112,5 @@ ARCHITECTURE_PORTS = {
     "locust": {8089},
     "minio-init": set(),
     "grafana-token": set(),
+    "blackbox-exporter": {9115},
 }

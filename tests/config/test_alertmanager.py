@@ -16,7 +16,7 @@ import yaml
 from dashgen import amp
 from dashgen.catalogue import rules
 from tests.conftest import real_tool
-from tests.support.alerting import ALERTMANAGER_CONFIG, write_config
+from tests.support.alerting import ALERTMANAGER_CONFIG, category_outcomes, write_config
 from tools.processes import free_port, run_alertmanager
 
 pytestmark = pytest.mark.config
@@ -107,8 +107,10 @@ def test_every_alert_in_the_rule_files_reaches_its_receiver() -> None:
     alerts = [r for r in rules() if "alert" in r]
     assert len(alerts) >= 14
     for a in alerts:
-        labels = {"alertname": a["alert"], **a["labels"]}
-        route_test(ALERTMANAGER_CONFIG, expected_receiver(labels), labels)
+        # A templated category (AnomalyScoreHigh's) is tested with each value it can take.
+        for category in category_outcomes(a["labels"]["category"]):
+            labels = {"alertname": a["alert"], **a["labels"], "category": category}
+            route_test(ALERTMANAGER_CONFIG, expected_receiver(labels), labels)
 
 
 def test_x_ray_export_failures_never_page() -> None:

@@ -54,6 +54,7 @@ GO_SERVICES = {
     "minio",
     "tempo",
     "grafana",
+    "blackbox-exporter",
 }
 MEMORY_BUDGET_MIB = 3 * 1024
 
@@ -296,6 +297,7 @@ def test_healthchecks_probe_readiness_not_just_liveness(
         "prometheus": "http://127.0.0.1:9090/-/ready",
         "alertmanager": "http://127.0.0.1:9093/-/ready",
         "grafana": "http://127.0.0.1:3000/api/health",
+        "blackbox-exporter": "http://127.0.0.1:9115/-/healthy",
     }.items():
         assert services[name]["healthcheck"]["test"][-1] == path
     assert "/readyz" in services["genai-service"]["healthcheck"]["test"][-1]

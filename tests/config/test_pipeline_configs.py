@@ -91,6 +91,7 @@ SERVICE_PORTS: dict[str, set[int]] = {
     "xray-daemon": {2000},  # image entrypoint -t/-b 0.0.0.0:2000
     "grafana": {3000},
     "locust": {8089},
+    "blackbox-exporter": {9115},  # blackbox/README.md
 }
 DATASOURCE_UIDS = {"prometheus", "loki", "tempo", "alertmanager"}
 # Top-level blocks of Loki 3.7's config (grafana/loki v3.7.6 docs/sources/shared/
@@ -573,6 +574,11 @@ def _host_references() -> list[tuple[str, str, int | None]]:
     for job, targets in _scrape_targets(load_yaml(PROMETHEUS)).items():
         for target in targets:
             add(f"prometheus job {job}", target)
+    # A probe job's targets are URLs to probe; the scrape itself goes to the relabelled address.
+    for job in load_yaml(PROMETHEUS)["scrape_configs"]:
+        for rule in job.get("relabel_configs", []):
+            if rule.get("target_label") == "__address__":
+                add(f"prometheus job {job['job_name']} (prober)", rule["replacement"])
     for target in load_yaml(PROMETHEUS)["alerting"]["alertmanagers"][0]["static_configs"][0][
         "targets"
     ]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dashgen.runbooks import runbook_url
 from lab_telemetry.instruments import catalogue
 from tests.conftest import real_tool
 from tools.processes import run_cli
@@ -55,8 +56,8 @@ def test_alerts_follow_the_shared_label_and_annotation_conventions() -> None:
         assert a["labels"]["category"] == "security", a["alert"]
         ann = a["annotations"]
         assert set(ann) >= {"summary", "description", "runbook_url", "dashboard"}, a["alert"]
-        assert ann["runbook_url"] == f"docs/runbooks/{a['alert']}.md"
-        assert (ROOT / ann["runbook_url"]).is_file(), ann["runbook_url"]
+        assert ann["runbook_url"] == runbook_url(a["alert"])
+        assert (ROOT / "docs" / "runbooks" / f"{a['alert']}.md").is_file(), a["alert"]
         assert ann["dashboard"] == "genai-security"
 
 

@@ -34,6 +34,8 @@ HEALTHY = [
     ("tempo", "running", "healthy", 0),
     ("grafana", "running", "healthy", 0),
     ("locust", "running", "healthy", 0),
+    ("blackbox-exporter", "running", "healthy", 0),
+    ("grafana-token", "exited", "", 0),
 ]
 
 
@@ -169,6 +171,13 @@ def test_up_fails_fast_when_the_bucket_job_fails(tmp_path: Path) -> None:
     assert "FAILED: minio-init (exited with 1)" in out.stdout
 
 
+def test_up_fails_fast_when_the_grafana_token_job_fails(tmp_path: Path) -> None:
+    states = [s if s[0] != "grafana-token" else ("grafana-token", "exited", "", 1) for s in HEALTHY]
+    out = _run_up(tmp_path, states, timeout_s=60)
+    assert out.returncode == 1
+    assert "FAILED: grafana-token (exited with 1)" in out.stdout
+
+
 def test_up_fails_fast_when_a_service_exits(tmp_path: Path) -> None:
     states = [s if s[0] != "adot" else ("adot", "exited", "", 2) for s in HEALTHY]
     out = _run_up(tmp_path, states, timeout_s=60)
@@ -282,3 +291,22 @@ def test_make_pull_updates_every_image_on_purpose(tmp_path: Path) -> None:
     calls = _calls(tmp_path)
     assert any(c.endswith("pull --ignore-buildable") for c in calls), calls
     assert any(c.endswith("build --pull") for c in calls), calls
+
+
+def test_up_shows_each_phase_with_its_time_and_compose_progress(tmp_path: Path) -> None:
+    out = _run_up(tmp_path, HEALTHY, timeout_s=10)
+    assert out.returncode == 0, out.stdout + out.stderr
+    for phase in ("pull", "build", "start", "healthy"):
+        assert f"up: [{phase}] done in " in out.stdout, out.stdout
+    assert "up: ready in " in out.stdout and "pull " in out.stdout.split("ready in", 1)[1]
+    calls = (tmp_path / "bin" / "calls.log").read_text().splitlines()
+    # compose's own progress output, not --quiet.
+    pulls = [c for c in calls if " pull " in f" {c} "]
+    builds = [c for c in calls if c.endswith(" build")]
+    assert pulls and builds and not any("--quiet" in c for c in pulls + builds)
+
+
+def test_up_reports_what_it_is_still_waiting_for(tmp_path: Path) -> None:
+    states = [s if s[0] != "tempo" else ("tempo", "running", "starting", 0) for s in HEALTHY]
+    out = _run_up(tmp_path, states, timeout_s=3)
+    assert "up: [healthy] 0s: waiting for 1: tempo (starting)" in out.stdout

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from dashgen.runbooks import runbook_url
 from tests.e2e.conftest import Pipeline
 from tests.support.aiops_service import wait_incident
 from tools.processes import ROOT
@@ -48,7 +49,7 @@ def test_crash_storm_incident_names_the_crashing_route_and_error(
     # From the real Alertmanager, by the project's page route, with the alert contract.
     assert incident["receiver"] == "aiops-page"
     assert (incident["severity"], incident["category"]) == ("critical", "availability")
-    assert incident["common_annotations"]["runbook_url"] == "docs/runbooks/CrashStorm.md"
+    assert incident["common_annotations"]["runbook_url"] == runbook_url("CrashStorm")
 
     # CrashStorm has no route label: aiops found the route in Prometheus.
     assert summary["route"] == "/crash"

@@ -19,6 +19,7 @@ import pytest
 from dashgen.catalogue import rules
 from dashgen.names import DASHBOARD_DIR
 from dashgen.promql import all_dashboard_queries, selector_names
+from dashgen.runbooks import runbook_url
 from tests.e2e.conftest import ENVIRONMENT, SERVICE_JOB, Pipeline
 
 pytestmark = pytest.mark.e2e
@@ -111,7 +112,7 @@ def test_crash_burst_fires_crash_storm_and_reaches_aiops(alerting_pipeline: Pipe
     am = httpx.get(f"{p.alertmanager.base_url}/api/v2/alerts", timeout=5).json()
     storm = [a for a in am if a["labels"]["alertname"] == "CrashStorm"]
     assert storm and [r["name"] for r in storm[0]["receivers"]] == ["aiops-page"]
-    assert storm[0]["annotations"]["runbook_url"] == "docs/runbooks/CrashStorm.md"
+    assert storm[0]["annotations"]["runbook_url"] == runbook_url("CrashStorm")
     timings = {
         **p.timings,
         "alert_firing_after_burst_s": round(fired_after, 1),

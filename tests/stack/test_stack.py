@@ -149,6 +149,44 @@ def test_a_chat_request_reaches_metrics_logs_and_traces(lab: Lab) -> None:
     lab.report["request_to_all_signals_s"] = round(time.monotonic() - sent, 1)
 
 
+def test_every_health_probe_succeeds_on_a_healthy_stack(lab: Lab) -> None:
+    # The six endpoints of the blackbox job (prometheus/prometheus.yml), all answering.
+    query = 'probe_success{job="blackbox"} == 1'
+    probes = poll(
+        "six successful probes",
+        lambda: r if len(r := prom_query(lab, query)) == 6 else None,
+    )
+    assert {p["metric"]["service_name"] for p in probes} == {
+        "genai-service",
+        "aiops",
+        "grafana",
+        "loki",
+        "tempo",
+        "adot",
+    }
+
+
+def test_runtime_metrics_arrive_with_the_container_limit(lab: Lab) -> None:
+    # Through the collector, as every other service metric; the limit read from the cgroup is
+    # the compose mem_limit (256m for the service).
+    limit = poll(
+        "memory limit gauge",
+        lambda: prom_query(
+            lab, 'max(genai_lab_process_memory_limit_bytes{service_name="genai-service"})'
+        ),
+    )
+    assert float(limit[0]["value"][1]) == 256 * 2**20
+    rss = poll(
+        "RSS of the service",
+        lambda: prom_query(lab, 'max(process_memory_usage_bytes{service_name="genai-service"})'),
+    )
+    assert 20 * 2**20 < float(rss[0]["value"][1]) < 256 * 2**20
+    assert poll(
+        "event-loop lag of aiops",
+        lambda: prom_query(lab, 'genai_lab_event_loop_lag_seconds{service_name="aiops"}'),
+    )
+
+
 def test_loki_writes_its_objects_to_minio(lab: Lab) -> None:
     import boto3
 

@@ -8,6 +8,7 @@ lives in a temporary directory.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -44,3 +45,13 @@ def write_config(base_url: str, workdir: Path, token: str = "") -> Path:
     path = workdir / "alertmanager.yml"
     path.write_text(rewrite_webhooks(base_url, credentials_file=credentials))
     return path
+
+
+def category_outcomes(category: str) -> list[str]:
+    """The values a category label can take: itself, or each branch of a template that picks
+    one by a label (AnomalyScoreHigh's follows the scored signal)."""
+    if "{{" not in category:
+        return [category]
+    outcomes = re.findall(r"\}\}([^{}]+)\{\{", category)
+    assert outcomes and "$value" not in category, category
+    return outcomes

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.config
         ("promtool", "promtool, version 3."),
         ("alertmanager", "alertmanager, version 0."),
         ("amtool", "amtool, version 0."),
+        ("blackbox_exporter", "blackbox_exporter, version 0."),
         ("docker-compose", "Docker Compose version"),
     ],
 )

@@ -14,6 +14,7 @@ from typing import TypeVar
 import httpx
 import structlog
 
+from aiops.anomaly import describe as anomaly
 from aiops.context import Gathered, LogEntry, QueryResult, TraceHit
 from aiops.gather import loki, prometheus, tempo
 from aiops.incidents import Incident
@@ -84,6 +85,7 @@ async def gather(
     if expr:
         queries["alert_expr"], threshold = prometheus.split_threshold(expr)
     queries.update(prometheus.related_queries(incident.common_labels))
+    queries.update(anomaly.context_queries([a.labels for a in firing]))
 
     prom_tasks = [
         _guard(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from aiops.anomaly import describe as anomaly
 from aiops.context import Gathered, LogEntry, QueryResult, SeriesStats
 from aiops.incidents import Evidence, Incident, Summary
 from aiops.summarise.runbook import Runbook
@@ -188,6 +189,8 @@ def _top_message(logs: list[LogEntry]) -> tuple[str, int] | None:
 
 
 def _cause(r: _Reading, route: _Finding | None, model: _Finding | None) -> str:
+    if text := anomaly.cause(r.incident, r.ctx):
+        return text
     where = f" on {route.value}" if route else ""
     with_model = f" for model {model.value}" if model else ""
     log_text = f': "{r.top_log[0]}"' if r.top_log else ""

@@ -7,15 +7,35 @@ import json
 import struct
 from typing import Any
 
-from genai_service.api.schemas import ChatCompletionRequest
+from genai_service.api import tool_format
+from genai_service.api.schemas import ChatCompletionRequest, ChatMessage
 from genai_service.providers.base import ChatRequest, ChatResult, Message, Usage
+from genai_service.providers.tool_types import ToolCall
 
-_ROLE = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
+_ROLE = {
+    "system": "system",
+    "developer": "system",
+    "user": "user",
+    "assistant": "assistant",
+    "tool": "tool",
+}
+
+
+def _message(m: ChatMessage) -> Message:
+    calls = tuple(
+        ToolCall(c.id, c.function.name, c.function.arguments) for c in (m.tool_calls or [])
+    )
+    return Message(
+        _ROLE.get(m.role, "user"), m.text(), tool_call_id=m.tool_call_id, tool_calls=calls
+    )
 
 
 def to_chat_request(body: ChatCompletionRequest) -> ChatRequest:
+    """The provider request; raises APIError (400) for what the service does not honour."""
+    tool_format.check_unsupported(body)
+    tools, choice = tool_format.to_tools(body)
     messages = tuple(
-        Message(_ROLE.get(m.role, "user"), m.text()) for m in body.messages if m.text() != ""
+        _message(m) for m in body.messages if m.text() != "" or m.tool_calls or m.role == "tool"
     )
     return ChatRequest(
         model=body.model,
@@ -23,7 +43,17 @@ def to_chat_request(body: ChatCompletionRequest) -> ChatRequest:
         max_tokens=body.output_limit(),
         temperature=body.temperature,
         seed=body.seed,
+        tools=tools,
+        tool_choice=choice,
+        response_format=tool_format.to_response_format(body),
     )
+
+
+def tool_calls_payload(calls: tuple[ToolCall, ...]) -> list[dict[str, Any]]:
+    return [
+        {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+        for c in calls
+    ]
 
 
 def usage_payload(usage: Usage) -> dict[str, Any]:
@@ -38,6 +68,16 @@ def usage_payload(usage: Usage) -> dict[str, Any]:
     return out
 
 
+def _message_payload(result: ChatResult) -> dict[str, Any]:
+    if not result.tool_calls:
+        return {"role": "assistant", "content": result.text}
+    return {
+        "role": "assistant",
+        "content": result.text or None,
+        "tool_calls": tool_calls_payload(result.tool_calls),
+    }
+
+
 def completion_payload(result: ChatResult, model: str, response_id: str, created: int) -> bytes:
     return json.dumps(
         {
@@ -48,7 +88,7 @@ def completion_payload(result: ChatResult, model: str, response_id: str, created
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": result.text},
+                    "message": _message_payload(result),
                     "finish_reason": result.finish_reason,
                     "logprobs": None,
                 }
@@ -75,7 +115,14 @@ class ChunkWriter:
         data = json.dumps({**self._head, **payload}, ensure_ascii=False, separators=(",", ":"))
         return b"data: " + data.encode() + b"\n\n"
 
-    def delta(self, delta: dict[str, str], finish_reason: str | None = None) -> bytes:
+    def tool_calls(self, calls: tuple[ToolCall, ...], first_index: int) -> bytes:
+        """Each call whole in one delta (OpenAI's clients accumulate arguments either way)."""
+        items = [
+            {"index": first_index + i, **item} for i, item in enumerate(tool_calls_payload(calls))
+        ]
+        return self.delta({"tool_calls": items})
+
+    def delta(self, delta: dict[str, Any], finish_reason: str | None = None) -> bytes:
         choice = {"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}
         return self._event({"choices": [choice]})
 

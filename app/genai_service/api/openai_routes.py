@@ -142,10 +142,14 @@ async def _stream(
     async def events() -> AsyncIterator[bytes]:
         chunk: StreamChunk | None = first
         yield writer.delta({"role": "assistant", "content": ""})
+        calls_sent = 0
         try:
             while chunk is not None:
                 if chunk.text:
                     yield writer.delta({"content": chunk.text})
+                if chunk.tool_calls:
+                    yield writer.tool_calls(chunk.tool_calls, calls_sent)
+                    calls_sent += len(chunk.tool_calls)
                 if chunk.finish_reason is not None:
                     yield writer.delta({}, chunk.finish_reason)
                     if include_usage and chunk.usage is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from genai_service.errors import InjectableError
 
@@ -20,11 +21,63 @@ class TextPart(BaseModel):
     text: StrictStr
 
 
+class FunctionCallIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: StrictStr = Field(min_length=1, max_length=64)
+    arguments: StrictStr = Field(max_length=65_536)
+
+
+class ToolCallIn(BaseModel):
+    """A tool call an assistant message made earlier in the conversation."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: StrictStr = Field(min_length=1, max_length=128)
+    type: StrictStr = "function"
+    function: FunctionCallIn
+
+
+class FunctionDefinition(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: StrictStr
+    description: StrictStr | None = Field(default=None, max_length=4096)
+    parameters: dict[str, Any] | None = None
+    strict: bool | None = None
+
+
+class ToolDefinition(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    # Other tool types (custom, web search, ...) are refused with a 400 in api/tool_format.py.
+    type: StrictStr
+    function: FunctionDefinition | None = None
+
+
+class NamedToolChoice(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    type: StrictStr
+    function: dict[str, Any] | None = None
+
+
+class JsonSchemaFormat(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: StrictStr = Field(min_length=1, max_length=64)
+    description: StrictStr | None = None
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    strict: bool | None = None
+
+
+class ResponseFormatIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    type: StrictStr
+    json_schema: JsonSchemaFormat | None = None
+
+
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")
     role: Literal["system", "developer", "user", "assistant", "tool"]
     content: StrictStr | Annotated[list[TextPart], Field(min_length=1)] | None = None
     name: StrictStr | None = None
+    tool_call_id: StrictStr | None = Field(default=None, max_length=128)
+    tool_calls: Annotated[list[ToolCallIn], Field(max_length=128)] | None = None
 
     def text(self) -> str:
         if self.content is None:
@@ -58,11 +111,27 @@ class ChatCompletionRequest(BaseModel):
         default=None, description="Name of a prompt template (extension; see app/README.md)."
     )
     template_variables: dict[str, StrictStr] | None = None
+    tools: Annotated[list[ToolDefinition], Field(max_length=128)] | None = None
+    tool_choice: StrictStr | NamedToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    response_format: ResponseFormatIn | None = None
+    # OpenAI parameters this service does not honour. Declared so that a request using them
+    # gets a 400 naming the parameter (api/tool_format.py) instead of being silently ignored;
+    # left out of the OpenAPI document, which describes what the service does.
+    functions: SkipJsonSchema[Any] = None
+    function_call: SkipJsonSchema[Any] = None
+    logprobs: SkipJsonSchema[Any] = None
+    top_logprobs: SkipJsonSchema[Any] = None
+    logit_bias: SkipJsonSchema[Any] = None
+    audio: SkipJsonSchema[Any] = None
+    modalities: SkipJsonSchema[Any] = None
+    prediction: SkipJsonSchema[Any] = None
+    web_search_options: SkipJsonSchema[Any] = None
 
     @field_validator("messages")
     @classmethod
     def _some_content(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
-        if not any(m.text().strip() for m in messages):
+        if not any(m.text().strip() or m.tool_calls for m in messages):
             raise ValueError("at least one message must have non-empty content")
         return messages
 
@@ -119,9 +188,21 @@ class UsageOut(BaseModel):
     prompt_tokens_details: dict[str, int] | None = None
 
 
+class FunctionCallOut(BaseModel):
+    name: str
+    arguments: str
+
+
+class ToolCallOut(BaseModel):
+    id: str
+    type: Literal["function"]
+    function: FunctionCallOut
+
+
 class ChoiceMessage(BaseModel):
     role: Literal["assistant"]
-    content: str
+    content: str | None
+    tool_calls: list[ToolCallOut] | None = None
 
 
 class Choice(BaseModel):

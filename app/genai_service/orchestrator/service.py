@@ -85,7 +85,7 @@ class Orchestrator:
             messages = self.templates.apply(template, messages, variables or {})
         with tracer.start_as_current_span("prompt.redact") as span:
             if self._redacting:
-                redacted = tuple(Message(m.role, self.redact(m.content)) for m in messages)
+                redacted = tuple(replace(m, content=self.redact(m.content)) for m in messages)
                 changed = sum(
                     a.content != b.content for a, b in zip(messages, redacted, strict=True)
                 )
@@ -110,7 +110,7 @@ class Orchestrator:
                 redact = self.redact
                 redacted = tuple(
                     await map_yielding(
-                        lambda m: Message(m.role, redact(m.content)), messages, _chars
+                        lambda m: replace(m, content=redact(m.content)), messages, _chars
                     )
                 )
                 changed = sum(
@@ -121,7 +121,8 @@ class Orchestrator:
         return replace(request, messages=messages)
 
     def _lookup(self, request: ChatRequest) -> tuple[str | None, ChatResult | None]:
-        if self.cache is None:
+        # Tool calls and JSON answers depend on more than the messages: never cached.
+        if self.cache is None or request.tools or request.response_format is not None:
             return None, None
         caller = current_caller()
         with tracer.start_as_current_span("cache.lookup") as span:
@@ -163,7 +164,13 @@ class Orchestrator:
             return ChatOutcome(hit, cached=True)
         result = await self.provider.chat(request)
         if self._redacting:
-            result = replace(result, text=self.redact(result.text))
+            result = replace(
+                result,
+                text=self.redact(result.text),
+                tool_calls=tuple(
+                    replace(c, arguments=self.redact(c.arguments)) for c in result.tool_calls
+                ),
+            )
         self._store(key, result)
         self._count_prompt(request.model, cached=False)
         return ChatOutcome(result, cached=False)
@@ -187,6 +194,11 @@ class Orchestrator:
                         # Per chunk: a secret split across two chunks can slip through; the
                         # cached copy below is redacted as a whole.
                         chunk = replace(chunk, text=self.redact(chunk.text))
+                    if chunk.tool_calls and self._redacting:
+                        calls = tuple(
+                            replace(c, arguments=self.redact(c.arguments)) for c in chunk.tool_calls
+                        )
+                        chunk = replace(chunk, tool_calls=calls)
                     parts.append(chunk.text)
                     if chunk.finish_reason is not None and chunk.usage is not None:
                         text = "".join(parts)

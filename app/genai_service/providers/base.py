@@ -14,12 +14,15 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 # Token counts are what a call is priced by: defined with the prices, part of this interface.
 from genai_service.pricing import Usage as Usage
+from genai_service.providers.tool_types import ResponseFormat, ToolCall, ToolChoice, ToolSpec
 
 
 @dataclass(frozen=True)
 class Message:
-    role: str  # system | user | assistant
+    role: str  # system | user | assistant | tool
     content: str
+    tool_call_id: str | None = None  # role "tool": the call this message answers
+    tool_calls: tuple[ToolCall, ...] = ()  # role "assistant": the calls it made
 
 
 @dataclass(frozen=True)
@@ -29,15 +32,19 @@ class ChatRequest:
     max_tokens: int | None = None
     temperature: float | None = None
     seed: int | None = None
+    tools: tuple[ToolSpec, ...] = ()
+    tool_choice: ToolChoice | None = None
+    response_format: ResponseFormat | None = None
 
 
 @dataclass(frozen=True)
 class ChatResult:
     text: str
-    finish_reason: str  # OpenAI vocabulary: stop | length | content_filter
+    finish_reason: str  # OpenAI vocabulary: stop | length | content_filter | tool_calls
     usage: Usage
     response_model: str
     response_id: str
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class StreamChunk:
     text: str
     finish_reason: str | None = None
     usage: Usage | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @dataclass(frozen=True)

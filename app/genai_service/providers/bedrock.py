@@ -29,6 +29,7 @@ from botocore.exceptions import (
 
 from genai_service.errors import ErrorType, ProviderError
 from genai_service.pricing import PricingTable
+from genai_service.providers import bedrock_tools
 from genai_service.providers.base import (
     ChatRequest,
     ChatResult,
@@ -111,10 +112,11 @@ def converse_messages(messages: tuple[Message, ...]) -> tuple[list[dict[str, Any
         if m.role == "system":
             continue
         role = "assistant" if m.role == "assistant" else "user"
+        blocks = bedrock_tools.content_blocks(m)
         if turns and turns[-1]["role"] == role:
-            turns[-1]["content"].append({"text": m.content})
+            turns[-1]["content"].extend(blocks)
         else:
-            turns.append({"role": role, "content": [{"text": m.content}]})
+            turns.append({"role": role, "content": blocks})
     if turns and turns[0]["role"] == "assistant":
         turns.insert(0, {"role": "user", "content": [{"text": "(conversation continues)"}]})
     return turns, system
@@ -156,9 +158,14 @@ class BedrockProvider:
 
     def converse_request(self, request: ChatRequest) -> dict[str, Any]:
         messages, system = converse_messages(request.messages)
+        system += bedrock_tools.extra_system(request)
         params: dict[str, Any] = {"modelId": self._model_id(request.model), "messages": messages}
         if system:
             params["system"] = system
+        if (tools := bedrock_tools.tool_config(request)) is not None:
+            params["toolConfig"] = tools
+        if (output := bedrock_tools.output_config(request)) is not None:
+            params["outputConfig"] = output
         inference: dict[str, Any] = {}
         if request.max_tokens is not None:
             inference["maxTokens"] = request.max_tokens
@@ -184,6 +191,7 @@ class BedrockProvider:
             usage=usage_from(response.get("usage", {})),
             response_model=request.model,
             response_id=f"chatcmpl-{request_id}",
+            tool_calls=bedrock_tools.tool_calls_from(content),
         )
 
     async def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
@@ -194,6 +202,7 @@ class BedrockProvider:
             raise map_error(exc) from exc
         events: Iterator[dict[str, Any]] = iter(response["stream"])
         finish: str | None = None
+        tool_uses = bedrock_tools.StreamedToolUse()
         try:
             while True:
                 try:
@@ -202,10 +211,17 @@ class BedrockProvider:
                     raise map_error(exc) from exc
                 if event is None:
                     break
-                if "contentBlockDelta" in event:
+                if "contentBlockStart" in event:
+                    tool_uses.start(event["contentBlockStart"])
+                elif "contentBlockDelta" in event:
+                    if tool_uses.delta(event["contentBlockDelta"]):
+                        continue
                     text = event["contentBlockDelta"].get("delta", {}).get("text")
                     if text:
                         yield StreamChunk(text=text)
+                elif "contentBlockStop" in event:
+                    if (call := tool_uses.stop(event["contentBlockStop"])) is not None:
+                        yield StreamChunk(text="", tool_calls=(call,))
                 elif "messageStop" in event:
                     finish = FINISH_REASONS.get(event["messageStop"].get("stopReason", ""), "stop")
                 elif "metadata" in event:

@@ -32,6 +32,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from genai_service.errors import ProviderError
+from genai_service.providers import genai_tools
 from genai_service.providers.base import (
     ChatRequest,
     ChatResult,
@@ -43,6 +44,7 @@ from genai_service.providers.base import (
     Usage,
 )
 from genai_service.providers.tokens import partial_usage
+from genai_service.providers.tool_types import ToolCall
 from genai_service.tenants import TenantLabels
 from lab_telemetry.context import current_caller
 from lab_telemetry.instruments import instrument
@@ -285,6 +287,8 @@ def _chat_attributes(request: ChatRequest, capture: bool, stream: bool) -> dict[
         attrs[REQUEST_STREAM] = True
     if capture:
         attrs[INPUT_MESSAGES] = _messages_json(request.messages)
+    if request.tools or request.response_format is not None:
+        attrs.update(genai_tools.request_attributes(request, capture))
     return attrs
 
 
@@ -326,6 +330,12 @@ class InstrumentedProvider(ProviderWrapper):
             )
             if rec.capture_content:
                 span.set_attribute(OUTPUT_MESSAGES, _output_json(result.text, result.finish_reason))
+            if result.tool_calls:
+                span.set_attributes(
+                    genai_tools.result_attributes(
+                        result.tool_calls, rec.capture_content, result.finish_reason
+                    )
+                )
             rec.succeed(span, "chat", request.model, result.response_model, result.usage, start)
             return result
 
@@ -342,6 +352,7 @@ class InstrumentedProvider(ProviderWrapper):
         finish_reason: str | None = None
         usage: Usage | None = None
         generated: list[str] = []
+        tool_calls: list[ToolCall] = []
         # The span is made current only around each step of the inner iterator, never across
         # a yield: a context attached in one step and detached in another would leak.
         with _current(span, end=False):
@@ -367,6 +378,8 @@ class InstrumentedProvider(ProviderWrapper):
                     usage = chunk.usage
                 if chunk.text:
                     generated.append(chunk.text)
+                if chunk.tool_calls:
+                    tool_calls.extend(chunk.tool_calls)
                 yield chunk
         except (GeneratorExit, asyncio.CancelledError):
             # The consumer went away (client disconnect): not a provider error, but what was
@@ -390,6 +403,10 @@ class InstrumentedProvider(ProviderWrapper):
                 span.set_attribute(FINISH_REASONS, (finish_reason,))
             if rec.capture_content:
                 span.set_attribute(OUTPUT_MESSAGES, _output_json("".join(generated), finish_reason))
+            if tool_calls:
+                span.set_attributes(
+                    genai_tools.result_attributes(tool_calls, rec.capture_content, finish_reason)
+                )
             rec.succeed(span, "chat", request.model, response_model, usage, start)
             span.end()
 

@@ -1,5 +1,6 @@
-"""An offline model that behaves like a real one: deterministic text, real token counts,
-realistic latency and pacing, and the errors real providers return.
+"""An offline model that behaves like a real one: deterministic, on-topic text
+(simulated_text.py), real token counts, realistic latency and pacing, and the errors real
+providers return.
 
 The answer depends only on the seed and the request (same input, same output), so caches,
 tests and demos are reproducible. Latency and error draws come from a separate seeded stream,
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 
 from genai_service.errors import ErrorType
 from genai_service.offload import map_yielding
+from genai_service.providers import simulated_text, tool_synthesis
 from genai_service.providers.base import (
     ChatRequest,
     ChatResult,
@@ -32,17 +34,7 @@ from genai_service.providers.tokens import (
     count_prompt_tokens,
     count_tokens,
 )
-
-_WORDS = """
-the model answer request service latency token cost budget tenant cache trace span
-metric log alert dashboard prompt response stream error retry provider region quota
-customer invoice refund policy support account export data report summary plan team
-first next then also because while after before each every some most clear simple fast
-slow high low new recent steady careful useful likely possible expected observed is are
-was will can should may must helps shows means keeps makes needs uses checks we you it
-this that these those our your their with for from into over under about
-"""
-_VOCABULARY = tuple(_WORDS.split())
+from genai_service.providers.tool_types import ToolCall
 
 
 @dataclass(frozen=True)
@@ -76,39 +68,6 @@ def _digest(*parts: object) -> int:
     return int.from_bytes(h.digest(), "big")
 
 
-_SENTENCE_WORDS = tuple(range(6, 15))
-
-
-def generate_tokens(rng: random.Random, n: int) -> list[str]:
-    """n tokens of plausible prose: words, with a full stop every 6 to 14 words.
-
-    Drawn in bulk (two `choices` calls) because this runs on every simulated request.
-    """
-    words = rng.choices(_VOCABULARY, k=n)
-    lengths = rng.choices(_SENTENCE_WORDS, k=n // 6 + 1)
-    out: list[str] = []
-    w = 0
-    for length in lengths:
-        sentence = words[w : w + length]
-        w += length
-        if not sentence:
-            break
-        sentence[0] = sentence[0].capitalize()
-        out.extend(sentence)
-        if len(out) >= n - 1:
-            break
-        out.append(".")
-    return out[:n]
-
-
-def render_pieces(tokens: list[str]) -> list[str]:
-    """Stream pieces, one per token, whose concatenation is the answer text."""
-    pieces: list[str] = []
-    for i, tok in enumerate(tokens):
-        pieces.append(tok if tok == "." or i == 0 else " " + tok)
-    return pieces
-
-
 class SimulatedProvider:
     name = "simulated"
 
@@ -132,10 +91,16 @@ class SimulatedProvider:
         )
         lo, hi = self.config.min_output_tokens, self.config.max_output_tokens
         wanted = lo + int(rng.random() * (hi - lo + 1))
-        finish = "stop"
+        prompt = simulated_text.last_user_text(request.messages)
+        if request.response_format is not None and request.response_format.wants_json:
+            text = tool_synthesis.json_answer(request.response_format, prompt, rng, wanted)
+            pieces = simulated_text.tokens_with_space(text)
+            wanted = len(pieces)
+        else:
+            pieces = simulated_text.compose(prompt, rng, wanted)
         if request.max_tokens is not None and request.max_tokens < wanted:
-            wanted, finish = request.max_tokens, "length"
-        return render_pieces(generate_tokens(rng, wanted)), finish
+            return pieces[: request.max_tokens], "length"
+        return pieces, "stop"
 
     def vector(self, model: str, text: str, dimensions: int) -> tuple[float, ...]:
         rng = random.Random(_digest(self.config.seed, model, text))
@@ -171,8 +136,28 @@ class SimulatedProvider:
             await asyncio.sleep(self.config.timeout_s)
         raise ErrorType(kind).error()
 
+    def tool_call(self, request: ChatRequest) -> ToolCall | None:
+        seed = request.seed if request.seed is not None else self.config.seed
+        return tool_synthesis.tool_call(request, seed)
+
+    async def _call_tool(self, request: ChatRequest, call: ToolCall) -> ChatResult:
+        tokens = count_tokens(call.name) + count_tokens(call.arguments)
+        delay = self.time_to_first_token_s() + self.per_token_s() * tokens
+        if delay > 0:
+            await asyncio.sleep(delay)
+        return ChatResult(
+            text="",
+            finish_reason="tool_calls",
+            usage=Usage(count_prompt_tokens(request.messages), tokens),
+            response_model=request.model,
+            response_id=f"chatcmpl-{uuid.uuid4().hex}",
+            tool_calls=(call,),
+        )
+
     async def chat(self, request: ChatRequest) -> ChatResult:
         await self._maybe_fail()
+        if (call := self.tool_call(request)) is not None:
+            return await self._call_tool(request, call)
         pieces, finish = self.answer(request)
         delay = self.time_to_first_token_s() + self.per_token_s() * len(pieces)
         if delay > 0:
@@ -189,6 +174,11 @@ class SimulatedProvider:
 
     async def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
         await self._maybe_fail()
+        if (call := self.tool_call(request)) is not None:
+            result = await self._call_tool(request, call)
+            yield StreamChunk(text="", tool_calls=result.tool_calls)
+            yield StreamChunk(text="", finish_reason=result.finish_reason, usage=result.usage)
+            return
         pieces, finish = self.answer(request)
         ttft, pace = self.time_to_first_token_s(), self.per_token_s()
         if ttft > 0:

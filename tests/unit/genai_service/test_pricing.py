@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,31 @@ def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump({"models": [entry, entry]}))
     with pytest.raises(PricingError, match="duplicate"):
         load_pricing(path)
+
+
+def test_current_models_have_a_source_and_date_and_old_ids_stay_as_aliases() -> None:
+    table = load_pricing(DEFAULT_PRICING_PATH)
+    for model in table.models.values():
+        assert model.source.startswith("https://"), model.id
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", model.retrieved), model.id
+    for current in ("claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-6"):
+        assert table.models[current].alias_of is None
+    # Ids the dashboards, docs and older clients use keep working, at their successor's price.
+    for old, new in (
+        ("claude-sonnet-4-5", "claude-sonnet-4-6"),
+        ("claude-opus-4-5", "claude-opus-4-6"),
+    ):
+        alias = table.get(old)
+        assert alias is not None and alias.alias_of == new
+        assert alias.bedrock_id == table.models[new].bedrock_id
+        usage = Usage(1000, 500, 100, 10)
+        assert table.cost_usd(old, usage) == table.cost_usd(new, usage)
+        assert old in table.ids("chat")
+
+
+def test_an_alias_that_repeats_an_id_is_refused() -> None:
+    entry = {"id": "a", "input": 1, "output": 2, "cache_read": 0.1, "cache_write": 1.2}
+    with pytest.raises(PricingError, match="duplicate"):
+        parse_pricing({"models": [{**entry, "aliases": ["b"]}, {**entry, "id": "b"}]})
+    with pytest.raises(PricingError, match="aliases"):
+        parse_pricing({"models": [{**entry, "aliases": "b"}]})

@@ -10,11 +10,13 @@ pytestmark = pytest.mark.unit
 
 
 def expected_prometheus_name(name: str, unit: str, kind: str) -> str:
-    # prometheus/otlptranslator: dots to underscores, "s" adds _seconds, "{..}" adds nothing,
-    # counters add _total.
+    # prometheus/otlptranslator: dots to underscores, "s" adds _seconds, "By" _bytes, "{..}"
+    # adds nothing, counters add _total.
     base = name.replace(".", "_")
     if unit == "s":
         base += "_seconds"
+    if unit == "By":
+        base += "_bytes"
     if kind == "counter":
         base += "_total"
     return base
