@@ -78,8 +78,18 @@ def _message_payload(result: ChatResult) -> dict[str, Any]:
     }
 
 
+def json_bytes(payload: Any) -> bytes:
+    """Compact UTF-8 JSON. An answer may quote the prompt, and a prompt may hold a lone
+    surrogate ("\\ud800" is valid JSON): that text, which UTF-8 cannot carry, goes out escaped."""
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(payload, separators=(",", ":")).encode()
+
+
 def completion_payload(result: ChatResult, model: str, response_id: str, created: int) -> bytes:
-    return json.dumps(
+    return json_bytes(
         {
             "id": response_id,
             "object": "chat.completion",
@@ -94,10 +104,8 @@ def completion_payload(result: ChatResult, model: str, response_id: str, created
                 }
             ],
             "usage": usage_payload(result.usage),
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    ).encode()
+        }
+    )
 
 
 class ChunkWriter:
@@ -112,8 +120,7 @@ class ChunkWriter:
         }
 
     def _event(self, payload: dict[str, Any]) -> bytes:
-        data = json.dumps({**self._head, **payload}, ensure_ascii=False, separators=(",", ":"))
-        return b"data: " + data.encode() + b"\n\n"
+        return b"data: " + json_bytes({**self._head, **payload}) + b"\n\n"
 
     def tool_calls(self, calls: tuple[ToolCall, ...], first_index: int) -> bytes:
         """Each call whole in one delta (OpenAI's clients accumulate arguments either way)."""

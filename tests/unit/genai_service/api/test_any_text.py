@@ -74,8 +74,10 @@ FIELDS: dict[str, Callable[[str], tuple[str, dict[str, Any]]]] = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def client() -> Iterator[TestClient]:
+    # Per test, after the autouse fixtures: the app must be built on the in-memory telemetry
+    # pipeline, never on one of its own.
     settings = replace(Settings.from_env({"SIM_LATENCY_MS": "0", "SIM_TOKEN_MS": "0"}))
     assert settings.cache_enabled  # the cache key must survive any text too
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
