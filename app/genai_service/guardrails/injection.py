@@ -813,18 +813,19 @@ _QUESTION = re.compile(
 )
 # Outside the quote, a request that the assistant carry the quoted words out.
 _ACT_ON = re.compile(
-    r"\b(?:do|follow|obey|execute|run|apply|act on|comply|carry out|perform|say|repeat|output|"
+    r"\b(?:do (?:it|this|that|so|what)|follow|obey|execute|run|apply|act on|comply|carry out|perform|say|repeat|output|"
     r"answer|respond|reply|complete|continue|can you|could you|would you|will you|please|you)\b"
 )
-# A quoted sample: in quotes, brackets or backticks, long enough to hold an instruction.
+# A quoted sample: in quotes, brackets or backticks, long enough to hold an instruction. A
+# single quote between letters is an apostrophe ("the user's"), neither opening nor closing one.
 _QUOTED = re.compile(
-    r"'[^'\n]{12,}'|\"[^\"\n]{12,}\"|“[^”\n]{12,}”|‘[^’\n]{12,}’|\([^)\n]{12,}\)|`[^`\n]{12,}`"
+    r"(?<![A-Za-z])'(?:[^'\n]|(?<=[A-Za-z])'(?=[A-Za-z])){12,}'(?![A-Za-z])|\"[^\"\n]{12,}\"|“[^”\n]{12,}”|‘[^’\n]{12,}’|\([^)\n]{12,}\)|`[^`\n]{12,}`"
 )
 # A sentence reporting what someone or something did or said ("a chatbot rendered ..."): the
 # narration of an event, not an instruction to the assistant.
 _SENTENCE = re.compile(r"[^\n]+?(?:[.!?](?=\s|$)|$)", re.MULTILINE)
 _REPORTED = re.compile(
-    r"^\s*(?:[\w -]{1,30}:\s*)?(?:a|an|the|our|their|one|some|its|his|her) (?:[\w-]+ ){0,3}?"
+    r"^\s*(?:[\w -]{1,30}:\s*)?(?:a|an|the|our|their|one|some|its|his|her) (?:[\w'’-]+ ){0,3}?"
     r"(?:rendered|leaked|sent|wrote|said|posted|printed|output|returned|generated|produced|showed|"
     r"displayed|included|received|contained|told|loaded|fetched|ran|executed|followed|obeyed)\b",
     re.IGNORECASE,
