@@ -11,7 +11,10 @@ joined, reversed, rot13, URL-decoded, and any base64 or hex blob decoded and sco
 found only in a disguised view is itself evidence (the "obfuscation" signal).
 
 Questions *about* prompt injection ("what does 'ignore previous instructions' mean?") are
-common and benign: when only one family fires inside such a question, the score is damped.
+common and benign: when only one family fires inside such a question, the score is damped. So
+it is when that family fires only inside a quoted sample or a sentence reporting what happened,
+which the prompt asks about or warns of: a phrase mentioned, not used. An attack written in the
+user's own words beside a quote is not damped, nor are two families together.
 
 This is a heuristic first line, not a classifier: it is cheap (pure regex, bounded input) and
 its signals are named, so a flagged request can be explained without storing its text.
@@ -813,8 +816,9 @@ _QUESTION = re.compile(
 )
 # Outside the quote, a request that the assistant carry the quoted words out.
 _ACT_ON = re.compile(
-    r"\b(?:do (?:it|this|that|so|what)|follow|obey|execute|run|apply|act on|comply|carry out|perform|say|repeat|output|"
-    r"answer|respond|reply|complete|continue|can you|could you|would you|will you|please|you)\b"
+    r"\b(?:do (?:it|this|that|so|what)|follow|obey|execute|run|apply|act on|comply|carry out|"
+    r"perform|say|repeat|output|answer|respond|reply|complete|continue|can you|could you|"
+    r"would you|will you|please|you)\b"
 )
 # A quoted sample: in quotes, brackets or backticks, long enough to hold an instruction. A
 # single quote between letters is an apostrophe ("the user's"), neither opening nor closing one.
