@@ -581,7 +581,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         ),
         (
             re.compile(
-                r"\b(?:curl|wget) [^|\n]*\|\s*(?:sudo )?(?:ba|z)?sh\b|\brm -rf /|\bos\.system\(|\bdrop table (?:if exists )?[\w.\"`]+\s*(?:;|$|cascade\b)"
+                r"\b(?:curl|wget) [^|\n]*\|\s*(?:sudo )?(?:ba|z)?sh\b|\brm -rf /|\bos\.system\(|\bdrop table (?:if exists )?[\w.\"`]+\s*(?:;|$|cascade\b)|\b(?:run|execute|issue)\b[^.\n?]{0,20}\bdrop table (?:if exists )?[\w.\"`]+\b(?![^.\n]{0,60}\?)"
             ),
             0.55,
         ),
