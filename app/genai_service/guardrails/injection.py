@@ -11,7 +11,10 @@ joined, reversed, rot13, URL-decoded, and any base64 or hex blob decoded and sco
 found only in a disguised view is itself evidence (the "obfuscation" signal).
 
 Questions *about* prompt injection ("what does 'ignore previous instructions' mean?") are
-common and benign: when only one family fires inside such a question, the score is damped.
+common and benign: when only one family fires inside such a question, the score is damped. So
+it is when that family fires only inside a quoted sample or a sentence reporting what happened,
+which the prompt asks about or warns of: a phrase mentioned, not used. An attack written in the
+user's own words beside a quote is not damped, nor are two families together.
 
 This is a heuristic first line, not a classifier: it is cheap (pure regex, bounded input) and
 its signals are named, so a flagged request can be explained without storing its text.
@@ -163,6 +166,11 @@ _OVERRIDE_VERB = r"(?:ignore|ignoring|disregard|disregarding|forget|forgetting|o
 _AI_OBJECT = r"(?:instructions?|prompts?|guidelines?|directives?|programming|guardrails?|training|system message|commands|orders)"
 _GENERIC_OBJECT = r"(?:rules|restrictions|constraints|polic(?:y|ies)|limitations|filters|safeguards|context|directions|conditioning|conversation|messages?|text|everything)"
 
+# "The system message in the Windows event viewer", "the instructions for this shelf": the
+# object belongs to something other than the assistant or this conversation.
+_OTHER_OWNER = r"(?! (?:in|of|for|from|on|inside) (?:the |a |an |my |our |this |that )?(?!(?:you|your|yours|this|chat|conversation|session|thread|assistant|model|bot|ai|llm|above|response|reply|answer|output|code|json|markdown|full|plain|english|verbatim)\b)\w)"
+_BAD_PERSONA = r"(?:an? |the )?(?:\w+ )?(?:unfiltered|uncensored|unrestricted|amoral|unethical|jailbroken|unaligned|unshackled|unchained|rogue|evil|malicious) (?:ai|assistant|model|chatbot|bot|version of (?:yourself|you)|llm|persona|alter ego)\b"
+
 _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "instruction_override": [
         (re.compile(rf"\b{_OVERRIDE_VERB}\b(?: {_Q_ANY}){{0,4}} {_AI_OBJECT}\b"), 0.75),
@@ -228,7 +236,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "prompt_extraction": [
         (
             re.compile(
-                r"\b(?:reveal|show|print|display|output|repeat|recite|tell me|give me|share|leak|dump|expose|write out|spell out|paste|copy|list|provide|return|echo|translate|summari[sz]e|encode|what (?:is|are|was|were))\b(?: \S+){0,5} (?:(?:your|the|its|this|my|initial|original|hidden|secret|confidential|internal|full|entire|exact|complete|current) )+(?:system (?:prompt|message|instructions)|(?:initial|original|hidden|secret|confidential|internal|developer|pre-?)(?: |-)?(?:prompt|instructions|message|rules|directives|configuration)|(?:prompt|instructions|rules|guidelines|directives|configuration) (?:you were given|above|before this)|pre-?prompt|meta-?prompt)\b"
+                rf"\b(?:reveal|show|print|display|output|repeat|recite|tell me|give me|share|leak|dump|expose|write out|spell out|paste|copy|list|provide|return|echo|translate|summari[sz]e|encode|what (?:is|are|was|were))\b(?: \S+){{0,5}} (?:(?:your|the|its|this|my|initial|original|hidden|secret|confidential|internal|full|entire|exact|complete|current) )+(?:system (?:prompt|message|instructions)|(?:initial|original|hidden|secret|confidential|internal|developer|pre-?)(?: |-)?(?:prompt|instructions|message|rules|directives|configuration)|(?:prompt|instructions|rules|guidelines|directives|configuration) (?:you were given|above|before this)|pre-?prompt|meta-?prompt)\b{_OTHER_OWNER}"
             ),
             0.7,
         ),
@@ -240,7 +248,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         ),
         (
             re.compile(
-                r"\bwhat (?:is|are|was|were) (?:your|the) (?:system prompt|instructions|initial instructions|original instructions|hidden instructions|rules you (?:were|have been) given|exact instructions)\b"
+                rf"\bwhat (?:is|are|was|were) (?:your|the) (?:system prompt|instructions|initial instructions|original instructions|hidden instructions|rules you (?:were|have been) given|exact instructions)\b{_OTHER_OWNER}"
             ),
             0.6,
         ),
@@ -361,10 +369,13 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         ),
         (
             re.compile(
-                r"\b(?:unfiltered|uncensored|unrestricted|amoral|unethical|jailbroken|unaligned|unshackled|unchained|rogue|evil|malicious) (?:ai|assistant|model|chatbot|bot|version of (?:yourself|you)|llm|persona|alter ego)\b"
+                rf"\b(?:you are|you're|you will be|you become|act as|acting as|become|pretend to be|roleplay as|role-play as|play the role of|simulate|respond as|answer as|reply as|switch to|turn into|talk to me as)\b[^\n]{{0,160}}?{_BAD_PERSONA}"
             ),
             0.6,
         ),
+        # The same persona described in the third person (the villain of a story) is a theme,
+        # not a role given to the assistant: evidence only alongside another signal.
+        (re.compile(rf"\b{_BAD_PERSONA}"), 0.3),
         (
             re.compile(
                 r"\b(?:stay|remain|keep) in character\b|\b(?:never|don't|do not) break (?:character|it)\b"
@@ -570,7 +581,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         ),
         (
             re.compile(
-                r"\b(?:curl|wget) [^|\n]*\|\s*(?:sudo )?(?:ba|z)?sh\b|\brm -rf /|\bos\.system\(|\bdrop table \w+"
+                r"\b(?:curl|wget) [^|\n]*\|\s*(?:sudo )?(?:ba|z)?sh\b|\brm -rf /|\bos\.system\(|\bdrop table (?:if exists )?[\w.\"`]+\s*(?:;|$|cascade\b)|\b(?:run|execute|issue)\b[^.\n?]{0,20}\bdrop table (?:if exists )?[\w.\"`]+\b(?![^.\n]{0,60}\?)"
             ),
             0.55,
         ),
@@ -794,10 +805,63 @@ _DISCUSSION = re.compile(
     r"training|phishing|scam|suspicious|red flag|trick|incident|dangerous|risky|considered|"
     r"is (?:this|it) (?:legit|safe|a scam))\b"
 )
-# A quoted sample: in quotes, brackets or backticks, long enough to hold an instruction.
-_QUOTED = re.compile(
-    r"'[^'\n]{12,}'|\"[^\"\n]{12,}\"|“[^”\n]{12,}”|‘[^’\n]{12,}’|\([^)\n]{12,}\)|`[^`\n]{12,}`"
+# A defensive question: how to stop, spot or survive an attack.
+_DEFENSIVE = re.compile(
+    r"\bhow (?:do|can|should|could|would) (?:we|i|teams?|developers?|one|companies) "
+    r"(?:prevent|stop|detect|defend|mitigate|block|avoid|guard|protect|spot|catch|filter)\b"
 )
+# A question asked about the quoted words, not a request for the assistant to act on them.
+_QUESTION = re.compile(
+    r"^\W*(?:is|are|does|do|did|was|were|why|how|what|which|when|has|have)\b[^\n]*\?\W*$"
+)
+# Outside the quote, a request that the assistant carry the quoted words out.
+_ACT_ON = re.compile(
+    r"\b(?:do (?:it|this|that|so|what)|follow|obey|execute|run|apply|act on|comply|carry out|"
+    r"perform|say|repeat|output|answer|respond|reply|complete|continue|can you|could you|"
+    r"would you|will you|please|you)\b"
+)
+# A quoted sample: in quotes, brackets or backticks, long enough to hold an instruction. A
+# single quote between letters is an apostrophe ("the user's"), neither opening nor closing one.
+_QUOTED = re.compile(
+    r"(?<![A-Za-z])'(?:[^'\n]|(?<=[A-Za-z])'(?=[A-Za-z])){12,}'(?![A-Za-z])|\"[^\"\n]{12,}\"|“[^”\n]{12,}”|‘[^’\n]{12,}’|\([^)\n]{12,}\)|`[^`\n]{12,}`"
+)
+# A sentence reporting what someone or something did or said ("a chatbot rendered ..."): the
+# narration of an event, not an instruction to the assistant.
+_SENTENCE = re.compile(r"[^\n]+?(?:[.!?](?=\s|$)|$)", re.MULTILINE)
+_REPORTED = re.compile(
+    r"^\s*(?:[\w -]{1,30}:\s*)?(?:a|an|the|our|their|one|some|its|his|her) (?:[\w'’-]+ ){0,3}?"
+    r"(?:rendered|leaked|sent|wrote|said|posted|printed|output|returned|generated|produced|showed|"
+    r"displayed|included|received|contained|told|loaded|fetched|ran|executed|followed|obeyed)\b",
+    re.IGNORECASE,
+)
+
+
+def _mentioned_only(text: str, family: str) -> str | None:
+    """The text outside quoted samples and reported sentences, if `family` fires only inside them.
+
+    A phrase in quotes, or in a sentence narrating what happened, is mentioned, not used; the
+    damping this allows applies only when the user's own words hold no part of the attack.
+    """
+    outside = _QUOTED.sub(" ", text)
+    outside = _SENTENCE.sub(lambda m: " " if _REPORTED.search(m.group(0)) else m.group(0), outside)
+    if outside == text:
+        return None
+    plain, _ = normalise(outside)
+    return None if family in _families(plain) else plain
+
+
+def _discussed(text: str, family: str) -> bool:
+    """Whether a single signal sits in a sample the prompt quotes to ask about or warn of."""
+    outside = _mentioned_only(text, family)
+    if outside is None:
+        return False
+    if _DISCUSSION.search(outside) or _DEFENSIVE.search(outside):
+        return True
+    # Text that addresses the model inside a quoted document is the indirect attack itself,
+    # so for it a bare question about the sample is not enough.
+    return family != "indirect_injection" and bool(
+        _QUESTION.search(outside) and not _ACT_ON.search(outside)
+    )
 
 
 def score_text(text: str) -> tuple[float, tuple[str, ...]]:
@@ -808,10 +872,11 @@ def score_text(text: str) -> tuple[float, tuple[str, ...]]:
     score = _combine(found.values())
     strong = [f for f in found if f not in ("obfuscation", "encoded_payload")]
     if len(strong) == 1 and "obfuscation" not in found:
-        plain, _ = normalise(_bound(text))
-        if _META.search(plain) or (_DISCUSSION.search(plain) and _QUOTED.search(text)):
-            # A single family inside a question about injection, or in a quoted sample that the
-            # prompt discusses, is discussion, not an attack.
+        bounded = _bound(text)
+        plain, _ = normalise(bounded)
+        if _META.search(plain) or _discussed(bounded, strong[0]):
+            # A single family inside a question about injection, or only in a sample the
+            # prompt quotes to discuss, is discussion, not an attack.
             score *= 0.55
             found["meta_discussion"] = 0.0
     return round(score, 4), tuple(sorted(found))
