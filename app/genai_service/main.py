@@ -97,7 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ReservationMiddleware, guard=guard)
     # One genai_lab.call log record per model call, and user.id on the request's spans: inside
     # the caller's context, outside everything that can answer a call.
-    call_record.install(app, pricing)
+    if settings.call_records_enabled:
+        call_record.install(app, pricing)
     app.add_middleware(CallerMiddleware)
     app.add_middleware(HeaderLimitMiddleware, max_headers=MAX_HEADER_COUNT)
     app.include_router(health_routes.router)

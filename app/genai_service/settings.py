@@ -88,6 +88,9 @@ class Settings:
     cache_max_entries: int = 1024
     default_model: str = "claude-haiku-4-5"
     embedding_dimensions: int = 1024
+    # One genai_lab.call log record per model call and user.id on its spans (call_record.py).
+    # Off only to price them (bench: BENCH_PART_ENV=CALL_RECORDS_ENABLED=false).
+    call_records_enabled: bool = True
 
     # Request limits.
     max_body_bytes: int = 1_048_576
@@ -148,6 +151,7 @@ class Settings:
                 e, "BEDROCK_MAX_CONCURRENCY", d.bedrock_max_concurrency, minimum=1
             ),
             cache_enabled=env_bool(e, "CACHE_ENABLED", d.cache_enabled),
+            call_records_enabled=env_bool(e, "CALL_RECORDS_ENABLED", d.call_records_enabled),
             cache_ttl_s=env_float(e, "CACHE_TTL_S", d.cache_ttl_s, minimum=0),
             cache_max_entries=env_int(e, "CACHE_MAX_ENTRIES", d.cache_max_entries, minimum=0),
             default_model=env_str(e, "DEFAULT_MODEL", d.default_model),

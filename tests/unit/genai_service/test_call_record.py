@@ -50,7 +50,9 @@ def chat(text: str, **extra: Any) -> dict[str, Any]:
 def make_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     opened: list[TestClient] = []
 
-    def make(*, cache: bool = False, max_body_bytes: int = 1_048_576, **env: str) -> TestClient:
+    def make(
+        *, cache: bool = False, max_body_bytes: int = 1_048_576, records: bool = True, **env: str
+    ) -> TestClient:
         monkeypatch.setenv(pseudonym.KEY_ENV, HASH_KEY)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -59,6 +61,7 @@ def make_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             cache_enabled=cache,
             admin_token=ADMIN_TOKEN,
             max_body_bytes=max_body_bytes,
+            call_records_enabled=records,
         )
         client = TestClient(create_app(settings), raise_server_exceptions=False)
         client.__enter__()
@@ -132,6 +135,15 @@ def test_chat_record(make_client, pipeline: Pipeline) -> None:
     assert record["tenant.id"] == "anonymous"
     assert record["http.response.status_code"] == 200
     assert record["user.id"] == pseudonym.Pseudonymiser(HASH_KEY.encode()).user_id(ALICE)
+
+
+def test_call_records_can_be_turned_off_to_price_them(make_client, pipeline) -> None:
+    client = make_client(records=False)
+    pipeline.clear()
+    r = client.post(CHAT, json=chat("What is observability?"), headers={"X-User-ID": ALICE})
+    assert r.status_code == 200
+    assert stdout_records(pipeline) == []
+    assert otlp_records(pipeline) == []
 
 
 def test_the_cost_matches_the_span_and_the_pricing_table(make_client, pipeline) -> None:
