@@ -7,6 +7,7 @@ must say which service is not healthy."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -309,4 +310,7 @@ def test_up_shows_each_phase_with_its_time_and_compose_progress(tmp_path: Path) 
 def test_up_reports_what_it_is_still_waiting_for(tmp_path: Path) -> None:
     states = [s if s[0] != "tempo" else ("tempo", "running", "starting", 0) for s in HEALTHY]
     out = _run_up(tmp_path, states, timeout_s=3)
-    assert "up: [healthy] 0s: waiting for 1: tempo (starting)" in out.stdout
+    # The elapsed seconds depend on how fast the machine runs the script: any count will do.
+    assert re.search(r"up: \[healthy\] \d+s: waiting for 1: tempo \(starting\)", out.stdout), (
+        out.stdout
+    )
