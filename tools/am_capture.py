@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -163,17 +164,26 @@ def capture(workdir: Path) -> dict[str, dict[str, Any]]:
                 captured[f"{name}-firing"] = _delivery(rec, alertname, "firing", len(alerts))
                 post_alerts(am.base_url, alerts, end=True)
                 captured[f"{name}-resolved"] = _delivery(rec, alertname, "resolved", len(alerts))
-            version = httpx.get(f"{am.base_url}/api/v2/status", timeout=5).json()
-            captured["_meta"] = {
-                "alertmanager_version": version["versionInfo"]["version"],
-                "captured_at": datetime.now(UTC).isoformat(),
-                "how": "tools/am_capture.py: real Alertmanager, alerts posted to "
+            captured["_meta"] = capture_meta(
+                am.base_url,
+                "tools/am_capture.py: real Alertmanager, alerts posted to "
                 "/api/v2/alerts, webhook deliveries recorded as received",
-            }
+            )
     return captured
 
 
-def main(out: str) -> None:
+def capture_meta(alertmanager_url: str, how: str) -> dict[str, Any]:
+    """Which Alertmanager recorded a fixture set, when, and how."""
+    version = httpx.get(f"{alertmanager_url}/api/v2/status", timeout=5).json()
+    return {
+        "alertmanager_version": version["versionInfo"]["version"],
+        "captured_at": datetime.now(UTC).isoformat(),
+        "how": how,
+    }
+
+
+def write_captures(out: str, capture: Callable[[Path], dict[str, Any]]) -> None:
+    """Run a capture in a scratch directory and write each body to `out`/<name>.json."""
     import tempfile
 
     target = Path(out)
@@ -181,9 +191,10 @@ def main(out: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         captured = capture(Path(tmp))
     for name, body in captured.items():
-        (target / f"{name.lstrip('_')}.json").write_text(json.dumps(body, indent=2) + "\n")
-        print(f"wrote {target / name.lstrip('_')}.json")
+        path = target / f"{name.lstrip('_')}.json"
+        path.write_text(json.dumps(body, indent=2) + "\n")
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    write_captures(sys.argv[1], capture)

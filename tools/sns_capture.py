@@ -20,12 +20,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-import httpx
 import yaml
 
-from tests.conftest import ROOT
-from tools.am_capture import post_alerts
-from tools.processes import run_alertmanager
+from tools.am_capture import capture_meta, post_alerts, write_captures
+from tools.processes import ROOT, run_alertmanager
 from tools.recorder import Recorder, recording_server
 
 DEFINITION = ROOT / "alertmanager" / "aws" / "alertmanager-definition.yaml"
@@ -106,27 +104,13 @@ def capture(workdir: Path) -> dict[str, Any]:
             captured["crashstorm-firing"] = _publishes(rec, "firing")
             post_alerts(am.base_url, ALERTS, end=True)
             captured["crashstorm-resolved"] = _publishes(rec, "resolved")
-            version = httpx.get(f"{am.base_url}/api/v2/status", timeout=5).json()
-            captured["meta"] = {
-                "alertmanager_version": version["versionInfo"]["version"],
-                "captured_at": datetime.now(UTC).isoformat(),
-                "how": "tests/unit/aiops/sns_capture.py: real Alertmanager running the generated "
+            captured["meta"] = capture_meta(
+                am.base_url,
+                "tools/sns_capture.py: real Alertmanager running the generated "
                 "AMP definition, SNS Publish requests recorded as received (form fields)",
-            }
+            )
     return captured
 
 
-def main(out: str) -> None:
-    import tempfile
-
-    target = Path(out)
-    target.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        captured = capture(Path(tmp))
-    for name, body in captured.items():
-        (target / f"{name}.json").write_text(json.dumps(body, indent=2) + "\n")
-        print(f"wrote {target / name}.json")
-
-
 if __name__ == "__main__":
-    main(sys.argv[1])
+    write_captures(sys.argv[1], capture)
