@@ -6,7 +6,8 @@ by the guard's own body parser and scored by a scorer built with the guard's set
 counts as caught when the guard acts on it at all (flag: a security event; block: a 400), as
 in the other held-out figures; the block-only rates are checked too.
 
-Print the per-family table: `.venv/bin/python -m tests.unit.genai_service.guardrails.test_injection_heldout_2026_11`
+Print the per-family table:
+    .venv/bin/python -m tests.unit.genai_service.guardrails.test_injection_heldout_2026_11
 """
 
 from __future__ import annotations
@@ -127,9 +128,8 @@ def report(results: list[Scored]) -> str:
         n = len(items)
         caught = sum(s.action is not Action.ALLOW for s in items)
         blocked = sum(s.action is Action.BLOCK for s in items)
-        lines.append(
-            f"{kind:7} {family:24} {n:4} {caught:4} ({caught / n:6.1%}) {blocked:4} ({blocked / n:6.1%})"
-        )
+        rates = f"{caught:4} ({caught / n:6.1%}) {blocked:4} ({blocked / n:6.1%})"
+        lines.append(f"{kind:7} {family:24} {n:4} {rates}")
     return "\n".join(lines)
 
 
