@@ -197,3 +197,13 @@ def test_each_opt_in_publishes_only_its_backend_on_loopback(override: Path) -> N
             assert re.fullmatch(
                 r'\s*- "\$\{BIND_ADDRESS:-127\.0\.0\.1\}:\$\{[A-Z_]+_PORT:-\d+\}:\d+"', entry
             ), entry
+
+
+def test_each_unpublished_backend_says_why_beside_its_service() -> None:
+    text = COMPOSE_FILE.read_text()
+    for name in NEVER_BY_DEFAULT:
+        section = text.split(f"\n  {name}:\n", 1)[1].split("\n  # ----", 1)[0]
+        section = re.split(r"\n  [a-z][a-z-]*:\n", section, maxsplit=1)[0]
+        assert "# ports: none." in section, f"{name}: say why it publishes nothing"
+        opt_in = "blackbox" if name == "blackbox-exporter" else name
+        assert f"{opt_in}/publish.yml" in section, f"{name}: name its opt-in"
