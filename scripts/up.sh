@@ -49,6 +49,7 @@ env_value() {
 # so docker-compose.yml does not publish them; each name adds its <name>/publish.yml.
 publish=${PUBLISH:-$(env_value PUBLISH '')}
 publish=${publish//,/ }
+publish=${publish//[\"\']/} # PUBLISH="prometheus loki" in .env keeps its quotes
 published_extra=()
 for name in $publish; do
   if ! [[ "$name" =~ ^[a-z]+$ ]] || [ ! -f "$name/publish.yml" ]; then

@@ -351,3 +351,13 @@ def test_publish_of_an_unknown_name_stops_before_anything_starts(tmp_path: Path)
     assert "PUBLISH names '../etc'" in out.stdout and "prometheus" in out.stdout
     # Checked before docker is asked anything at all.
     assert not (tmp_path / "bin" / "calls.log").exists()
+
+
+def test_publish_is_read_from_dotenv_quoted_or_not(tmp_path: Path) -> None:
+    env = {**_env(tmp_path, Docker(states=HEALTHY), timeout_s=10), "PUBLISH": ""}
+    work = _scratch_checkout(tmp_path, "scripts/up.sh", "prometheus/publish.yml")
+    (work / ".env").write_text('PUBLISH="prometheus"\n')
+    out = run_cli(["bash", str(work / "scripts" / "up.sh")], env=env, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    up = next(c for c in _calls(tmp_path) if " up -d" in f" {c}")
+    assert "-f prometheus/publish.yml" in up, up
