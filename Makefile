@@ -15,6 +15,10 @@ export PATH := $(TOOLS_BIN):$(PATH)
 AWS ?= 0
 export AWS
 COMPOSE := docker compose --env-file versions.env --env-file .env -f docker-compose.yml $(if $(filter 1,$(AWS)),-f docker-compose.aws.yml)
+# PUBLISH="prometheus loki" also publishes those backends' ports on 127.0.0.1 (scripts/up.sh adds
+# <name>/publish.yml; README "URLs and ports" says what each one exposes). Default: none.
+PUBLISH ?=
+export PUBLISH
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -33,7 +37,7 @@ docker-check:
 	@scripts/make-env.sh
 
 .PHONY: up
-up: docker-check .env ## Start the lab (AWS=1: with the AWS overlay), wait until every service is healthy, print the URLs
+up: docker-check .env ## Start the lab (AWS=1: AWS overlay; PUBLISH=prometheus: opt-in backend ports), wait until healthy, print the URLs
 	@scripts/up.sh
 
 .PHONY: pull
@@ -154,6 +158,8 @@ AIOPS_PORT ?= 8001
 AIOPS_INCIDENTS_DIR ?= $(CURDIR)/.aiops/incidents
 
 .PHONY: run-aiops
+# Its backends' defaults are native ones on their usual ports; against the compose lab, start it
+# with `make up PUBLISH="prometheus loki tempo"` first (the lab publishes none of them by default).
 run-aiops: venv ## Run aiops natively on 127.0.0.1:8001 (reads PROMETHEUS_URL, LOKI_URL, TEMPO_URL; records in .aiops/)
 	@if [ -z "$${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ]; then \
 	  export OTEL_TRACES_EXPORTER=$${OTEL_TRACES_EXPORTER:-none} OTEL_METRICS_EXPORTER=$${OTEL_METRICS_EXPORTER:-none} OTEL_LOGS_EXPORTER=$${OTEL_LOGS_EXPORTER:-none}; fi; \

@@ -5,6 +5,8 @@
 #
 #   scripts/up.sh            # the local lab (make up)
 #   AWS=1 scripts/up.sh      # with the AWS overlay, docker-compose.aws.yml (make up AWS=1)
+#   PUBLISH="prometheus loki" scripts/up.sh   # also publish those backends' ports (make up
+#                            # PUBLISH=...; or PUBLISH=... in .env): <name>/publish.yml each
 #   UP_TIMEOUT=300 scripts/up.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +44,21 @@ env_value() {
   v=$(grep -E "^$1=" .env 2>/dev/null | tail -n 1 | cut -d= -f2- || true)
   printf '%s' "${v:-$2}"
 }
+
+# Opt-in host ports (README "URLs and ports"): the backends' APIs take unauthenticated writes,
+# so docker-compose.yml does not publish them; each name adds its <name>/publish.yml.
+publish=${PUBLISH:-$(env_value PUBLISH '')}
+publish=${publish//,/ }
+publish=${publish//[\"\']/} # PUBLISH="prometheus loki" in .env keeps its quotes
+published_extra=()
+for name in $publish; do
+  if ! [[ "$name" =~ ^[a-z]+$ ]] || [ ! -f "$name/publish.yml" ]; then
+    say "PUBLISH names '$name', which has no $name/publish.yml; one of: $(printf '%s ' */publish.yml | sed 's|/publish.yml||g')"
+    exit 1
+  fi
+  compose+=(-f "$name/publish.yml")
+  published_extra+=("$name")
+done
 
 # Oldest versions the lab runs on: healthcheck start_interval needs Engine 25 (API 1.44), and
 # Compose passes it to the engine from 2.24.0 (docker/compose pkg/compose/convert.go); older
@@ -188,20 +205,32 @@ say "ready in ${SECONDS}s (${phase_times[*]})"
 
 bind=$(env_value BIND_ADDRESS 127.0.0.1)
 url() { printf 'http://%s:%s' "$bind" "$(env_value "$1" "$2")"; }
+# The backends PUBLISH opted in to (otherwise they are reached through Grafana).
+published_lines() {
+  local name
+  for name in ${published_extra[@]+"${published_extra[@]}"}; do
+    case "$name" in
+      prometheus) echo "  Prometheus       $(url PROMETHEUS_PORT 9090)   (PUBLISH: its remote-write receiver is open too)" ;;
+      alertmanager) echo "  Alertmanager     $(url ALERTMANAGER_PORT 9093)   (PUBLISH: its API takes alerts and silences)" ;;
+      loki) echo "  Loki API         $(url LOKI_PORT 3100)   (PUBLISH: it takes pushes)" ;;
+      tempo) echo "  Tempo API        $(url TEMPO_PORT 3200)   (PUBLISH)" ;;
+      minio) echo "  MinIO S3 API     $(url MINIO_API_PORT 9000)   (PUBLISH)" ;;
+      blackbox) echo "  Blackbox probes  $(url BLACKBOX_EXPORTER_PORT 9115)   (PUBLISH: probes any URL from inside the network)" ;;
+    esac
+  done
+}
 cat <<EOF
 
 The lab is up: every service is healthy.
 
   Grafana          $(url GRAFANA_PORT 3000)   (anonymous read-only; admin / GRAFANA_ADMIN_PASSWORD in .env)
+                   PromQL, LogQL, TraceQL: Explore (log in); alerts and silences: Alerting
   GenAI service    $(url GENAI_SERVICE_PORT 8000)   (Bearer LAB_API_KEY from .env; /docs for the API)
   Locust           $(url LOCUST_PORT 8089)   (a gentle load is already running)
-  Prometheus       $(url PROMETHEUS_PORT 9090)
-  Alertmanager     $(url ALERTMANAGER_PORT 9093)
   AI-ops           $(url AIOPS_PORT 8001)   (incident pages; runbooks at /runbooks)
-  Loki             $(url LOKI_PORT 3100)   (API only: explore logs in Grafana)
-  Tempo            $(url TEMPO_PORT 3200)   (API only: explore traces in Grafana)
   MinIO console    $(url MINIO_CONSOLE_PORT 9001)   (MINIO_ROOT_USER / MINIO_ROOT_PASSWORD in .env)
   OTLP for your own apps: grpc $(url ADOT_GRPC_PORT 4317), http $(url ADOT_HTTP_PORT 4318)
+$(published_lines)
 
 API key for the service (LAB_API_KEY in .env):
   $(env_value LAB_API_KEY '')

@@ -106,7 +106,12 @@ class LabActions:
         self.faults = FaultsClient(cfg.service_url, cfg.admin_token)
         self.locust = LocustClient(cfg.locust_url)
         auth = (cfg.grafana_user, cfg.grafana_password) if cfg.grafana_password else None
-        self.watchers = Watchers(cfg.alertmanager_url, cfg.grafana_url, auth)
+        self.watchers = Watchers(
+            cfg.alertmanager_url,
+            cfg.grafana_url,
+            auth,
+            alertmanager_auth=cfg.auth_for(cfg.alertmanager_url),
+        )
 
     def set_load(self, users: int, spawn_rate: float) -> None:
         self.locust.swarm(users, spawn_rate)

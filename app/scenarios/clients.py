@@ -137,16 +137,25 @@ class Watchers:
         grafana_url: str,
         grafana_auth: tuple[str, str] | None,
         timeout_s: float = 5,
+        alertmanager_auth: tuple[str, str] | None = None,
     ) -> None:
+        # alertmanager_url is Alertmanager's own API root: the lab's, through Grafana's
+        # datasource proxy (with Grafana's login as alertmanager_auth), or a native one.
         self.alertmanager_url = alertmanager_url.rstrip("/")
         self.grafana_url = grafana_url.rstrip("/")
         self._client = httpx.Client(timeout=timeout_s)
         self._grafana_auth = grafana_auth
+        self._alertmanager_auth = alertmanager_auth
 
     def firing_alerts(self) -> list[str]:
         url = self.alertmanager_url + "/api/v2/alerts"
         alerts = _get_json(
-            self._client, url, "Alertmanager", "Is the lab up?", params={"active": "true"}
+            self._client,
+            url,
+            "Alertmanager",
+            "Is the lab up?",
+            params={"active": "true"},
+            auth=self._alertmanager_auth,
         )
         return sorted(
             {

@@ -1,7 +1,10 @@
 """Where the lab's services answer and which admin token to use, from the environment and .env.
 
 The environment wins over .env, so `GENAI_SERVICE_URL=... make chaos` reaches a native service.
-Parsing is pure; only read_dotenv touches the disk.
+The lab publishes neither Prometheus nor Alertmanager (their APIs take unauthenticated writes;
+README "URLs and ports"), so both are read through Grafana's datasource proxy unless
+PROMETHEUS_URL / ALERTMANAGER_URL name one (a native one, or one published with `make up
+PUBLISH=...`). Parsing is pure; only read_dotenv touches the disk.
 """
 
 from __future__ import annotations
@@ -31,6 +34,12 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return parse_dotenv(path.read_text()) if path.is_file() else {}
 
 
+def grafana_datasource_url(grafana_url: str, uid: str) -> str:
+    """Grafana's datasource proxy for one provisioned datasource: the backend's own API under
+    it, with Grafana's login in front and (for Prometheus and Loki) no writes forwarded."""
+    return f"{grafana_url.rstrip('/')}/api/datasources/proxy/uid/{uid}"
+
+
 @dataclass(frozen=True)
 class LabConfig:
     service_url: str
@@ -58,15 +67,31 @@ class LabConfig:
         token = merged.get("ADMIN_TOKEN", "")
         placeholder = token == "__generate__"  # noqa: S105 - .env.example's marker
         api_key = merged.get("LAB_API_KEY", "")
+        grafana = url("GRAFANA_URL", "GRAFANA_PORT", 3000).rstrip("/")
+        # Not PROMETHEUS_PORT / ALERTMANAGER_PORT: those ports are published only on request.
+        prometheus = merged.get("PROMETHEUS_URL") or grafana_datasource_url(grafana, "prometheus")
+        alertmanager = merged.get("ALERTMANAGER_URL") or grafana_datasource_url(
+            grafana, "alertmanager"
+        )
         return cls(
             service_url=url("GENAI_SERVICE_URL", "GENAI_SERVICE_PORT", 8000).rstrip("/"),
             admin_token="" if placeholder else token,
             locust_url=url("LOCUST_URL", "LOCUST_PORT", 8089).rstrip("/"),
-            grafana_url=url("GRAFANA_URL", "GRAFANA_PORT", 3000).rstrip("/"),
-            prometheus_url=url("PROMETHEUS_URL", "PROMETHEUS_PORT", 9090).rstrip("/"),
-            alertmanager_url=url("ALERTMANAGER_URL", "ALERTMANAGER_PORT", 9093).rstrip("/"),
+            grafana_url=grafana,
+            prometheus_url=prometheus.rstrip("/"),
+            alertmanager_url=alertmanager.rstrip("/"),
             aiops_url=url("AIOPS_URL", "AIOPS_PORT", 8001).rstrip("/"),
             grafana_user=merged.get("GRAFANA_ADMIN_USER", "admin"),
             grafana_password=merged.get("GRAFANA_ADMIN_PASSWORD", ""),
             api_key="" if api_key == "__generate__" else api_key,
         )
+
+    def via_grafana(self, url: str) -> bool:
+        return url == self.grafana_url or url.startswith(self.grafana_url + "/")
+
+    def auth_for(self, url: str) -> tuple[str, str] | None:
+        """Grafana's login for a URL under Grafana, and for nothing else: the admin password
+        never goes to another host."""
+        if self.grafana_password and self.via_grafana(url):
+            return (self.grafana_user, self.grafana_password)
+        return None

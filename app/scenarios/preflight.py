@@ -7,6 +7,7 @@ within seconds, one line per missing piece with the command that fixes it.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -48,6 +49,26 @@ class Result:
         return f"  MISS  {self.check.name:13s} {self.problem}; fix: {self.check.fix}"
 
 
+def _backend(cfg: LabConfig, name: str, url: str, env_var: str) -> Check:
+    """A backend the lab does not publish: read through Grafana's datasource proxy with
+    Grafana's login (or at env_var when that is set)."""
+    auth = cfg.auth_for(url)
+    if not cfg.via_grafana(url):
+        return Check(name, url + "/-/ready", f"{UP_HINT}, or set {env_var}")
+    headers: tuple[tuple[str, str], ...] = ()
+    if auth:
+        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+        headers = (("Authorization", f"Basic {token}"),)
+    refused = "Grafana refused its login (GRAFANA_ADMIN_PASSWORD from .env)"
+    return Check(
+        name,
+        url + "/-/ready",
+        f"{UP_HINT}; it is read through Grafana, so check GRAFANA_ADMIN_PASSWORD, or set {env_var}",
+        headers=headers,
+        refusals=((401, refused), (403, refused)),
+    )
+
+
 def checks(cfg: LabConfig) -> list[Check]:
     """What the demo touches: Locust (load), the service (faults), Prometheus, Alertmanager
     (alerts), Grafana (annotations, the screens) and aiops (the incident)."""
@@ -82,8 +103,8 @@ def checks(cfg: LabConfig) -> list[Check]:
             ),
         ),
         Check("Locust", cfg.locust_url + "/stats/requests", UP_HINT + ", or set LOCUST_URL"),
-        Check("Prometheus", cfg.prometheus_url + "/-/ready", UP_HINT + ", or PROMETHEUS_URL"),
-        Check("Alertmanager", cfg.alertmanager_url + "/-/ready", UP_HINT + ", or ALERTMANAGER_URL"),
+        _backend(cfg, "Prometheus", cfg.prometheus_url, "PROMETHEUS_URL"),
+        _backend(cfg, "Alertmanager", cfg.alertmanager_url, "ALERTMANAGER_URL"),
         Check("Grafana", cfg.grafana_url + "/api/health", UP_HINT + ", or set GRAFANA_URL"),
         Check("aiops", cfg.aiops_url + "/healthz", UP_HINT + " (or `make run-aiops`)"),
     ]

@@ -100,6 +100,13 @@ class Urls:
     def explore(self, datasource: str) -> str:
         return f"{self.grafana}/explore?schemaVersion=1&panes=%7B%7D&orgId=1&ds={datasource}"
 
+    def alerts(self) -> str:
+        """Where the audience sees firing alerts: Grafana's alert groups page for the lab's
+        Alertmanager (unpublished; the query names the datasource), or a native one's own UI."""
+        if self.alertmanager == self.grafana or self.alertmanager.startswith(self.grafana + "/"):
+            return f"{self.grafana}/alerting/groups?alertmanager=Alertmanager"
+        return f"{self.alertmanager}/#/alerts"
+
 
 def build(urls: Urls) -> tuple[Beat, ...]:
     overview = Link("Grafana: service overview", urls.dashboard(DASHBOARD_OVERVIEW))
@@ -107,7 +114,7 @@ def build(urls: Urls) -> tuple[Beat, ...]:
     cost = Link("Grafana: FinOps (tokens and cost)", urls.dashboard(DASHBOARD_COST))
     logs_traces = Link("Grafana: logs and traces", urls.dashboard(DASHBOARD_LOGS_TRACES))
     locust = Link("Locust", urls.locust)
-    alerts = Link("Alertmanager", f"{urls.alertmanager}/#/alerts")
+    alerts = Link("Alertmanager: firing alerts", urls.alerts())
     return (
         Beat(
             0,

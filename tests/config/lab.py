@@ -97,20 +97,22 @@ def mebibytes(value: str | int) -> float:
     return number * factor
 
 
-# Host ports from shared/design/architecture.md, as published by default.
+# Every compose service and the host ports it publishes by default: only what a person uses
+# (README "URLs and ports", tests/config/test_ports.py). The backends' ports are opt-in
+# (<name>/publish.yml, `make up PUBLISH=<name>`).
 ARCHITECTURE_PORTS = {
     "genai-service": {8000},
     "aiops": {8001},
     "adot": {4317, 4318, 13133},
-    "prometheus": {9090},
-    "alertmanager": {9093},
-    "loki": {3100},
-    "tempo": {3200},
-    "minio": {9000, 9001},
+    "prometheus": set(),
+    "alertmanager": set(),
+    "loki": set(),
+    "tempo": set(),
+    "minio": {9001},
     "xray-daemon": set(),
     "grafana": {3000},
     "locust": {8089},
     "minio-init": set(),
     "grafana-token": set(),
-    "blackbox-exporter": {9115},
+    "blackbox-exporter": set(),
 }

@@ -245,7 +245,7 @@ def test_every_port_is_loopback_by_default_and_overridable(
         for port in resolved["services"][name].get("ports", []):
             assert port["host_ip"] == "127.0.0.1", f"{name} publishes on {port['host_ip']}"
     for name, ports in ARCHITECTURE_PORTS.items():
-        assert published.get(name, set()) == ports, f"{name} ports differ from architecture.md"
+        assert published.get(name, set()) == ports, f"{name} ports differ from the README"
     every = [p for ports in published.values() for p in ports]
     assert len(every) == len(set(every)), "two services publish the same host port"
 

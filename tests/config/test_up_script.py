@@ -314,3 +314,50 @@ def test_up_reports_what_it_is_still_waiting_for(tmp_path: Path) -> None:
     assert re.search(r"up: \[healthy\] \d+s: waiting for 1: tempo \(starting\)", out.stdout), (
         out.stdout
     )
+
+
+def test_up_lists_no_backend_port_unless_publish_asks(tmp_path: Path) -> None:
+    out = _run_up(tmp_path, HEALTHY, timeout_s=10)
+    assert out.returncode == 0, out.stdout + out.stderr
+    # Prometheus, Alertmanager, Loki and Tempo are not published: no URL for them.
+    for port in (9090, 9093, 3100, 3200, 9000, 9115):
+        assert f":{port}" not in out.stdout, out.stdout
+    assert "Explore" in out.stdout and "Alerting" in out.stdout
+    assert not any("publish.yml" in c for c in _calls(tmp_path))
+
+
+def test_publish_adds_each_named_override_and_prints_its_url(tmp_path: Path) -> None:
+    docker = Docker(states=HEALTHY)
+    env = {**_env(tmp_path, docker, timeout_s=10), "PUBLISH": "prometheus,loki"}
+    work = _scratch_checkout(
+        tmp_path, "scripts/up.sh", "prometheus/publish.yml", "loki/publish.yml"
+    )
+    (work / ".env").write_text("BIND_ADDRESS=127.0.0.1\nPROMETHEUS_PORT=19090\n")
+    out = run_cli(["bash", str(work / "scripts" / "up.sh")], env=env, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    up = next(c for c in _calls(tmp_path) if " up -d" in f" {c}")
+    assert "-f prometheus/publish.yml -f loki/publish.yml" in up, up
+    assert "Prometheus       http://127.0.0.1:19090" in out.stdout, out.stdout
+    assert "remote-write receiver is open too" in out.stdout
+    assert "Loki API         http://127.0.0.1:3100" in out.stdout
+
+
+def test_publish_of_an_unknown_name_stops_before_anything_starts(tmp_path: Path) -> None:
+    env = {**_env(tmp_path, Docker(states=HEALTHY), timeout_s=10), "PUBLISH": "../etc"}
+    work = _scratch_checkout(tmp_path, "scripts/up.sh", "prometheus/publish.yml")
+    (work / ".env").write_text("PUBLISH=ignored-when-the-environment-sets-it\n")
+    out = run_cli(["bash", str(work / "scripts" / "up.sh")], env=env, timeout=60)
+    assert out.returncode == 1
+    assert "PUBLISH names '../etc'" in out.stdout and "prometheus" in out.stdout
+    # Checked before docker is asked anything at all.
+    assert not (tmp_path / "bin" / "calls.log").exists()
+
+
+def test_publish_is_read_from_dotenv_quoted_or_not(tmp_path: Path) -> None:
+    env = {**_env(tmp_path, Docker(states=HEALTHY), timeout_s=10), "PUBLISH": ""}
+    work = _scratch_checkout(tmp_path, "scripts/up.sh", "prometheus/publish.yml")
+    (work / ".env").write_text('PUBLISH="prometheus"\n')
+    out = run_cli(["bash", str(work / "scripts" / "up.sh")], env=env, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    up = next(c for c in _calls(tmp_path) if " up -d" in f" {c}")
+    assert "-f prometheus/publish.yml" in up, up

@@ -4,8 +4,9 @@ Scans README.md and docs/**/*.md and checks, each with a negative case that prov
 - every `make <target>` names a target in the Makefile;
 - every relative file path (a markdown link, or a backticked path under a top-level folder of
   the repository or naming a root file) exists;
-- every 127.0.0.1 / localhost port is published by docker-compose.yml (or set in .env.example),
-  or is one of the documented native ports below;
+- every 127.0.0.1 / localhost port is published by docker-compose.yml, or is one of the
+  documented native ports below, or is an opt-in port (<name>/publish.yml) mentioned in a
+  paragraph that says how to publish it (`PUBLISH=`);
 - every Prometheus series name is in the metric catalogue, a recording rule, or dashgen's
   external allow-list (grafana/dashgen/catalogue.py, reused, not copied);
 - every backticked CamelCase identifier is an alert in prometheus/rules (or a listed non-alert
@@ -158,19 +159,25 @@ def make_targets() -> set[str]:
     return set(re.findall(r"^([a-zA-Z][\w-]*):(?!=)", text, re.M))
 
 
-def published_ports() -> set[int]:
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+def _compose_ports(path: Path) -> set[int]:
+    compose = yaml.safe_load(path.read_text())
     ports: set[int] = set()
     for service in compose["services"].values():
         for spec in service.get("ports", []):
             m = re.search(r":-?(\d+)\}?:\d+$", str(spec))
             if m:
                 ports.add(int(m.group(1)))
-    for line in (ROOT / ".env.example").read_text().splitlines():
-        m = re.match(r"^\w+_PORT=(\d+)$", line.strip())
-        if m:
-            ports.add(int(m.group(1)))
     return ports
+
+
+def published_ports() -> set[int]:
+    """Host ports the lab publishes by default."""
+    return _compose_ports(ROOT / "docker-compose.yml")
+
+
+def opt_in_ports() -> set[int]:
+    """Host ports published only with `make up PUBLISH=<name>` (<name>/publish.yml)."""
+    return {port for path in ROOT.glob("*/publish.yml") for port in _compose_ports(path)}
 
 
 def alert_names() -> set[str]:
@@ -260,13 +267,28 @@ def path_problems(docs: Docs, top_level: set[str]) -> list[str]:
     return out
 
 
-def port_problems(docs: Docs, ports: set[int]) -> list[str]:
+def port_problems(docs: Docs, ports: set[int], opt_in: set[int] = frozenset()) -> list[str]:
     out = []
     for path, text in docs.items():
-        for port in {int(p) for p in _PORT.findall(text)}:
-            if port not in ports and port not in NATIVE_PORTS:
-                out.append(f"{rel(path)}: port {port} is not published by docker-compose.yml")
-    return out
+        for m in _PORT.finditer(text):
+            port = int(m.group(1))
+            if port in ports or port in NATIVE_PORTS:
+                continue
+            if port in opt_in:
+                if "PUBLISH" in _paragraph(text, m.start()):
+                    continue
+                problem = f"port {port} is published only with `make up PUBLISH=...`: say so there"
+            else:
+                problem = f"port {port} is not published by docker-compose.yml"
+            out.append(f"{rel(path)}: {problem}")
+    return sorted(set(out))
+
+
+def _paragraph(text: str, at: int) -> str:
+    """The text between the blank lines around position `at`."""
+    start = text.rfind("\n\n", 0, at)
+    end = text.find("\n\n", at)
+    return text[start + 1 if start >= 0 else 0 : end if end >= 0 else len(text)]
 
 
 def series_problems(docs: Docs, allowed: set[str], recorded: set[str]) -> list[str]:
@@ -399,7 +421,7 @@ def test_file_paths_exist() -> None:
 
 @pytest.mark.unit
 def test_ports_are_published() -> None:
-    problems = port_problems(load_docs(), published_ports())
+    problems = port_problems(load_docs(), published_ports(), opt_in_ports())
     assert not problems, "\n".join(problems)
 
 
@@ -465,6 +487,8 @@ def test_checks_fail_on_bad_docs() -> None:
                 "```bash\nmake AWS=1 frobnicate\n```",
                 "See [the guide](workshop/nope.md) and `prometheus/rules/nope.yml`, `Makefile`.",
                 "Open http://127.0.0.1:3000 and http://localhost:12345/x, 127.0.0.1:4317.",
+                "\nPrometheus is at http://127.0.0.1:9090.\n",
+                "With `make up PUBLISH=loki`, Loki answers on http://127.0.0.1:3100.\n",
                 "Query `genai_lab_cost_usd_total` and `genai_lab_costs_total` and"
                 " `service:genai_lab_cost_usd:rate5m` and `service:nope:rate5m`.",
                 "Alert `HighErrorRate`, `HighErrorRates`, `ZeroDivisionError`, `OTLPFailures`;"
@@ -480,8 +504,11 @@ def test_checks_fail_on_bad_docs() -> None:
     assert [p.split("`")[1] for p in make] == ["make upp", "make frobnicate"], make
     paths = path_problems(doc, top_level())
     assert len(paths) == 2 and "nope.md" in paths[0] and "nope.yml" in paths[1], paths
-    ports = port_problems(doc, published_ports())
-    assert ports == ["docs/bad.md: port 12345 is not published by docker-compose.yml"], ports
+    ports = port_problems(doc, published_ports(), opt_in_ports())
+    assert ports == [
+        "docs/bad.md: port 12345 is not published by docker-compose.yml",
+        "docs/bad.md: port 9090 is published only with `make up PUBLISH=...`: say so there",
+    ], ports
     series = series_problems(doc, series_allowed(), set())
     assert [p.split()[2] for p in series] == ["genai_lab_costs_total", "service:nope:rate5m"]
     alerts = alert_problems(doc, alert_names())

@@ -3,6 +3,11 @@
 It runs as its own compose project (genai-lab-stacktest) on free loopback ports with freshly
 generated secrets, so it never touches a lab the user already runs, and `down --volumes` at the
 end removes only its own data. Skipped, with the reason, where no Docker engine answers.
+
+Prometheus, Alertmanager, Loki and Tempo are read the way a person reads them: through Grafana's
+datasource proxy with the admin login (the lab does not publish them). Two opt-in overrides are
+added for what no person-facing path offers: Loki's POST /flush (Grafana forwards no POST to
+Loki) and MinIO's S3 API (OPT_INS).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import ROOT
@@ -27,6 +33,8 @@ PROJECT = "genai-lab-stacktest"
 HEALTHY_TIMEOUT_S = float(os.environ.get("STACK_HEALTHY_TIMEOUT_S", "300"))
 # Services without a healthcheck and the state that counts as ready (docker-compose.yml).
 NO_HEALTHCHECK = {"xray-daemon": "running", "minio-init": "exited"}
+# Opt-in host ports the tests need (README "URLs and ports"), each <name>/publish.yml.
+OPT_INS = ("loki", "minio")
 PORT_VARS = (
     "GENAI_SERVICE_PORT",
     "AIOPS_PORT",
@@ -54,6 +62,15 @@ class Lab:
 
     def url(self, port_var: str) -> str:
         return f"http://127.0.0.1:{self.env[port_var]}"
+
+    def backend(self, uid: str, path: str, **params: str) -> httpx.Response:
+        """GET a backend's own API through Grafana's datasource proxy, as Explore does."""
+        return httpx.get(
+            f"{self.url('GRAFANA_PORT')}/api/datasources/proxy/uid/{uid}{path}",
+            params=params,
+            auth=("admin", self.env["GRAFANA_ADMIN_PASSWORD"]),
+            timeout=15,
+        )
 
     def compose(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         return run_cli(
@@ -164,7 +181,7 @@ def lab(docker_engine: None, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     os.environ["COMPOSE_PROJECT_NAME"] = PROJECT
     compose = DockerCompose(
         context=str(ROOT),
-        compose_file_name=["docker-compose.yml"],
+        compose_file_name=["docker-compose.yml", *(f"{name}/publish.yml" for name in OPT_INS)],
         env_file=[str(ROOT / "versions.env"), str(env_path)],
         # `up --build` builds the service image and pulls missing images; `pull=True` would also
         # try to pull the locally built app image.

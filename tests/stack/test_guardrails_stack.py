@@ -20,7 +20,7 @@ DEADLINE_S = 60.0
 
 
 def prom(lab: Lab, query: str) -> list[dict]:
-    r = httpx.get(f"{lab.url('PROMETHEUS_PORT')}/api/v1/query", params={"query": query}, timeout=10)
+    r = lab.backend("prometheus", "/api/v1/query", query=query)
     r.raise_for_status()
     return list(r.json()["data"]["result"])
 

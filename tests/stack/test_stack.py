@@ -21,7 +21,7 @@ import pytest
 
 from tests.config.lab import ARCHITECTURE_PORTS
 from tests.conftest import ROOT
-from tests.stack.conftest import Lab
+from tests.stack.conftest import OPT_INS, Lab
 from tests.support.tempo import found_trace
 
 pytestmark = pytest.mark.stack
@@ -68,22 +68,20 @@ def chat(lab: Lab, trace_id: str, content: str) -> httpx.Response:
 
 def loki_lines(lab: Lab, query: str, since_s: float = 900) -> list[str]:
     now_ns = time.time_ns()
-    r = httpx.get(
-        f"{lab.url('LOKI_PORT')}/loki/api/v1/query_range",
-        params={
-            "query": query,
-            "start": str(now_ns - int(since_s * 1e9)),
-            "end": str(now_ns + int(60e9)),
-            "limit": "1000",
-        },
-        timeout=10,
+    r = lab.backend(
+        "loki",
+        "/loki/api/v1/query_range",
+        query=query,
+        start=str(now_ns - int(since_s * 1e9)),
+        end=str(now_ns + int(60e9)),
+        limit="1000",
     )
     r.raise_for_status()
     return [line for stream in r.json()["data"]["result"] for _, line in stream["values"]]
 
 
 def prom_query(lab: Lab, query: str) -> list[dict[str, Any]]:
-    r = httpx.get(f"{lab.url('PROMETHEUS_PORT')}/api/v1/query", params={"query": query}, timeout=10)
+    r = lab.backend("prometheus", "/api/v1/query", query=query)
     r.raise_for_status()
     return list(r.json()["data"]["result"])
 
@@ -107,10 +105,22 @@ def test_stack_comes_up_healthy(lab: Lab) -> None:
     assert lab.not_ready() == []
     lab.report["healthy_after_s"] = round(lab.healthy_after_s, 1)
     # Every published port answers on loopback only: nothing listens on other interfaces.
+    published: dict[str, set[int]] = {}
     for c in lab.containers():
         for publisher in c.get("Publishers") or []:
             if publisher.get("PublishedPort"):
                 assert publisher["URL"] in {"127.0.0.1", ""}, (c["Service"], publisher)
+                published.setdefault(c["Service"], set()).add(publisher["TargetPort"])
+    # Only the default set and the opt-ins this fixture asked for: Prometheus's port (and its
+    # remote-write receiver) is not on the host.
+    expected = {name: ports for name, ports in ARCHITECTURE_PORTS.items() if ports}
+    expected["loki"] = {3100}
+    expected["minio"] = {9000, 9001}
+    assert set(OPT_INS) == {"loki", "minio"}
+    assert published == expected
+    # PROMETHEUS_PORT is set in the fixture's .env, yet nothing listens there.
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(lab.url("PROMETHEUS_PORT") + "/-/ready", timeout=5)
 
 
 def test_a_chat_request_reaches_metrics_logs_and_traces(lab: Lab) -> None:
@@ -134,7 +144,7 @@ def test_a_chat_request_reaches_metrics_logs_and_traces(lab: Lab) -> None:
     # The trace, by id, in Tempo: polled until it has spans, since Tempo answers 200 with an
     # empty trace for an id it has not stored yet.
     def tempo_trace() -> dict[str, Any] | None:
-        r = httpx.get(f"{lab.url('TEMPO_PORT')}/api/v2/traces/{trace_id}", timeout=10)
+        r = lab.backend("tempo", f"/api/v2/traces/{trace_id}")
         return found_trace(r.status_code, r.json() if r.status_code == 200 else None)
 
     trace = poll("trace with spans in Tempo", tempo_trace)
@@ -310,14 +320,12 @@ def test_a_call_writes_one_pseudonymous_call_record_to_loki(lab: Lab) -> None:
 
     def records() -> list[dict[str, Any]]:
         now_ns = time.time_ns()
-        resp = httpx.get(
-            f"{lab.url('LOKI_PORT')}/loki/api/v1/query_range",
-            params={
-                "query": f'{{genai_lab_log_class="call"}} | trace_id="{trace_id}"',
-                "start": str(now_ns - int(900e9)),
-                "end": str(now_ns + int(60e9)),
-            },
-            timeout=10,
+        resp = lab.backend(
+            "loki",
+            "/loki/api/v1/query_range",
+            query=f'{{genai_lab_log_class="call"}} | trace_id="{trace_id}"',
+            start=str(now_ns - int(900e9)),
+            end=str(now_ns + int(60e9)),
         )
         resp.raise_for_status()
         return [
@@ -332,7 +340,7 @@ def test_a_call_writes_one_pseudonymous_call_record_to_loki(lab: Lab) -> None:
 
 
 def test_loki_ruler_loads_the_call_record_rules(lab: Lab) -> None:
-    r = httpx.get(f"{lab.url('LOKI_PORT')}/prometheus/api/v1/rules", timeout=10)
+    r = lab.backend("loki", "/prometheus/api/v1/rules")
     r.raise_for_status()
     names = {rule["name"] for g in r.json()["data"]["groups"] for rule in g["rules"]}
     assert "UserOverDailyBudget" in names

@@ -122,3 +122,19 @@ def test_the_awaited_alert_exists_and_points_at_the_slo_dashboard() -> None:
     assert OUTAGE_ALERT in rules, f"no alert {OUTAGE_ALERT} in prometheus/rules: {sorted(rules)}"
     assert rules[OUTAGE_ALERT]["labels"]["category"] == "availability"
     assert rules[OUTAGE_ALERT]["annotations"]["dashboard"] == DASHBOARD_SLO
+
+
+def test_the_alerts_link_opens_grafana_for_the_lab_and_a_native_alertmanager_directly() -> None:
+    # The lab's Alertmanager is not published: Grafana's alert groups page shows it, selected
+    # by the provisioned datasource's name.
+    datasources = yaml.safe_load(
+        (ROOT / "grafana" / "provisioning" / "datasources" / "datasources.yaml").read_text()
+    )["datasources"]
+    name = next(d["name"] for d in datasources if d["uid"] == "alertmanager")
+    proxied = Urls(
+        "http://g:3000", "http://l:8089", "http://g:3000/api/datasources/proxy/uid/am", ""
+    )
+    assert proxied.alerts() == f"http://g:3000/alerting/groups?alertmanager={name}"
+    assert URLS.alerts() == "http://a:9093/#/alerts"
+    links = [link.url for b in build(proxied) for link in b.open]
+    assert f"http://g:3000/alerting/groups?alertmanager={name}" in links
