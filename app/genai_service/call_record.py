@@ -9,11 +9,12 @@ Served from the cache, failed at the provider, or refused by a guardrail: still 
 with the outcome saying which. The fields are documented, and tested, in one place:
 docs/schemas/genai-call-record.schema.json.
 
-How it is assembled, with one hook in the app factory (``install(app, pricing)``):
+How it is assembled, with one hook in the app factory (``install(app)``):
     CallRecordMiddleware   opens a draft per call request, sets user.id on the server span,
                            and emits the record when the response is finished (streams too)
     RecordingOrchestrator  fills the draft from what the orchestrator returns: model, usage,
-                           cost, cache hit, finish reason, time to first chunk, provider errors
+                           cost (the figure the call's admission priced), cache hit, finish
+                           reason, time to first chunk, provider errors
     note_guardrails()      the guardrails' verdicts (called where they are computed)
     note_rejection()       the reason a 4xx was answered (called where rejections are answered)
     UserIdSpanProcessor    user.id on every span started inside the request
@@ -223,19 +224,18 @@ class CallRecordMiddleware:
 
 
 # -- the orchestrator side ---------------------------------------------------------------------
-def _cost(pricing: Any, model: str, usage: Usage) -> float:
-    try:
-        return float(pricing.cost_usd(model, usage))
-    except (KeyError, ValueError, AttributeError):
-        return 0.0
+def _cost(request: ChatRequest | EmbeddingRequest, usage: Usage) -> float:
+    # The figure the call's admission priced and charged to the budget, not priced again.
+    meter = request.meter
+    cost = meter.cost_usd(request.model, usage) if meter is not None else None
+    return cost or 0.0
 
 
 class RecordingOrchestrator:
     """The orchestrator, with each call's outcome noted on the request's draft."""
 
-    def __init__(self, inner: Any, pricing: Any) -> None:
+    def __init__(self, inner: Any) -> None:
         self._inner = inner
-        self._pricing = pricing
         self._provider = getattr(getattr(inner, "provider", None), "name", None)
 
     def __getattr__(self, attr: str) -> Any:
@@ -252,13 +252,19 @@ class RecordingOrchestrator:
         draft.call_started = time.perf_counter()
         return draft
 
-    def _used(self, draft: CallDraft, model: str, usage: Usage | None, cached: bool) -> None:
+    def _used(
+        self,
+        draft: CallDraft,
+        request: ChatRequest | EmbeddingRequest,
+        usage: Usage | None,
+        cached: bool,
+    ) -> None:
         draft.cache_hit = cached
         # A cached answer calls no model: no tokens billed, no cost (as on the metrics).
         if usage is not None and not cached:
             draft.input_tokens = usage.input_tokens
             draft.output_tokens = usage.output_tokens
-            draft.cost_usd = _cost(self._pricing, model, usage)
+            draft.cost_usd = _cost(request, usage)
 
     @staticmethod
     def _failed(draft: CallDraft, exc: BaseException) -> None:
@@ -284,7 +290,7 @@ class RecordingOrchestrator:
         result = outcome.result
         draft.response_model = result.response_model or request.model
         draft.finish_reason = result.finish_reason
-        self._used(draft, request.model, result.usage, outcome.cached)
+        self._used(draft, request, result.usage, outcome.cached)
         return outcome
 
     def chat_stream(self, request: ChatRequest) -> AsyncIterator[tuple[StreamChunk, bool]]:
@@ -308,7 +314,7 @@ class RecordingOrchestrator:
                     draft.call_ended = time.perf_counter()
                     draft.finish_reason = chunk.finish_reason
                     draft.response_model = request.model
-                    self._used(draft, request.model, chunk.usage, cached)
+                    self._used(draft, request, chunk.usage, cached)
                 else:
                     draft.cache_hit = cached
                     generated.append(chunk.text)
@@ -333,7 +339,7 @@ class RecordingOrchestrator:
         # providers/stack.py, charges the same partial usage), so the record says so too.
         if any(generated) and draft.finish_reason is None:
             usage = partial_usage(request.messages, "".join(generated))
-            self._used(draft, request.model, usage, cached)
+            self._used(draft, request, usage, cached)
 
     async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
         draft = self._open(request.model, request.inputs)
@@ -346,7 +352,7 @@ class RecordingOrchestrator:
             raise
         draft.call_ended = time.perf_counter()
         draft.response_model = result.response_model or request.model
-        self._used(draft, request.model, result.usage, False)
+        self._used(draft, request, result.usage, False)
         return result
 
 
@@ -381,11 +387,11 @@ def _add_span_processor() -> None:
     _span_processor_on.add(id(provider))
 
 
-def install(app: Any, pricing: Any) -> None:
+def install(app: Any) -> None:
     """The one hook: call after app.state.orchestrator is set, after the middleware that can
     answer a call (body limit, unhandled errors) is added and before CallerMiddleware is (the
     last added runs first, so the record is written inside the caller's context)."""
     pseudonym.configure()
     _add_span_processor()
-    app.state.orchestrator = RecordingOrchestrator(app.state.orchestrator, pricing)
+    app.state.orchestrator = RecordingOrchestrator(app.state.orchestrator)
     app.add_middleware(CallRecordMiddleware)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from genai_service import call_record, log_classes
@@ -56,17 +56,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     instrument("genai_lab.budget.daily_usd").set(settings.daily_budget_usd)
 
     fault_state = FaultState(settings.faults)
-    # API keys, limits and budgets, injection scoring (a dependency on the /v1 routes); the
-    # metering layer of the provider stack charges each call's real usage and cost.
+    # API keys, limits and budgets, injection scoring: the /v1 routes authenticate and admit
+    # each call; the metering layer of the provider stack settles the admission the request
+    # carries with the call's real usage and cost.
     guard_settings = GuardrailSettings.from_env()
     keys = KeyStore.from_settings(guard_settings)
     tenant_label = TenantLabels.of(settings.known_tenants, keys.tenants())
     guard = Guardrails(
-        guard_settings, cost_usd=pricing.call_cost, tenant_label=tenant_label, keys=keys
+        guard_settings, cost_usd=pricing.cost_usd, tenant_label=tenant_label, keys=keys
     )
-    provider = provider_stack(
-        settings, pricing, faults=fault_state, guard=guard, tenant_label=tenant_label
-    )
+    provider = provider_stack(settings, pricing, faults=fault_state, tenant_label=tenant_label)
     # Prompts and answers are redacted before the cache, the provider and any telemetry.
     redact = redact_text
     cache: TTLCache[ChatResult] | None = (
@@ -85,7 +84,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cache=cache,
         tenant_label=tenant_label,
         redact=redact,
-        charge_hit=lambda model, usage: guard.settle(model, usage, cached=True),
     )
 
     # genai_lab.log.class on log records: Loki's per-stream retention keys on it.
@@ -98,11 +96,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # One genai_lab.call log record per model call, and user.id on the request's spans: inside
     # the caller's context, outside everything that can answer a call.
     if settings.call_records_enabled:
-        call_record.install(app, pricing)
+        call_record.install(app)
     app.add_middleware(CallerMiddleware)
     app.add_middleware(HeaderLimitMiddleware, max_headers=MAX_HEADER_COUNT)
     app.include_router(health_routes.router)
-    app.include_router(openai_routes.router, dependencies=[Depends(guard)])
+    app.include_router(openai_routes.router)
     app.include_router(admin_routes.router)
     app.state.route_templates = [
         (route.path_regex, route.path)

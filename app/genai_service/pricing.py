@@ -78,10 +78,6 @@ class PricingTable:
         )
         return total / self.per_tokens
 
-    def call_cost(self, model_id: str, usage: Usage) -> float:
-        """What a call is charged: its cost, or 0 for a model the table does not price."""
-        return self.cost_usd(model_id, usage) if model_id in self.models else 0.0
-
 
 def _price(entry: dict[str, Any], where: str, name: str) -> float:
     value = entry.get(name)

@@ -8,8 +8,9 @@ import struct
 from typing import Any
 
 from genai_service.api import tool_format
-from genai_service.api.schemas import ChatCompletionRequest, ChatMessage
-from genai_service.providers.base import ChatRequest, ChatResult, Message, Usage
+from genai_service.api.schemas import ChatCompletionRequest, ChatMessage, EmbeddingRequestBody
+from genai_service.guardrails.guard import Prompt
+from genai_service.providers.base import ChatRequest, ChatResult, Message, Meter, Usage
 from genai_service.providers.tool_types import ToolCall
 
 _ROLE = {
@@ -30,8 +31,25 @@ def _message(m: ChatMessage) -> Message:
     )
 
 
-def to_chat_request(body: ChatCompletionRequest) -> ChatRequest:
-    """The provider request; raises APIError (400) for what the service does not honour."""
+def chat_prompt(body: ChatCompletionRequest) -> Prompt:
+    """What the guardrails read of a chat body: every message of every role (as sent, before
+    templates and redaction) and every template variable."""
+    return Prompt(
+        model=body.model,
+        messages=tuple((m.role, m.text()) for m in body.messages if m.content is not None),
+        variables=body.template_variables or {},
+        output_limit=body.output_limit(),
+    )
+
+
+def embedding_prompt(body: EmbeddingRequestBody) -> Prompt:
+    inputs = (body.input,) if isinstance(body.input, str) else tuple(body.input)
+    return Prompt(model=body.model, inputs=inputs, embedding=True)
+
+
+def to_chat_request(body: ChatCompletionRequest, meter: Meter | None = None) -> ChatRequest:
+    """The provider request, carrying the call's meter (its admission); raises APIError (400)
+    for what the service does not honour."""
     tool_format.check_unsupported(body)
     tools, choice = tool_format.to_tools(body)
     messages = tuple(
@@ -46,6 +64,7 @@ def to_chat_request(body: ChatCompletionRequest) -> ChatRequest:
         tools=tools,
         tool_choice=choice,
         response_format=tool_format.to_response_format(body),
+        meter=meter,
     )
 
 

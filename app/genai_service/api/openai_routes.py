@@ -1,19 +1,29 @@
-"""OpenAI-compatible routes: chat completions (plain and streamed), embeddings, models."""
+"""OpenAI-compatible routes: chat completions (plain and streamed), embeddings, models.
+
+A call reads top to bottom: the caller is authenticated (a dependency: it reads only headers
+and runs before FastAPI validates the body, so an unauthenticated caller gets a 401 whatever
+its body holds); the body is validated once, into its pydantic model; the guardrails admit the
+call on that model (limits and budget, injection, PII); the orchestrator runs it through the
+provider stack, whose metering layer settles the admission the request carries.
+"""
 
 from __future__ import annotations
 
 import time
 import uuid
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from genai_service.api.embedding_limits import check_embedding_limits
 from genai_service.api.openai_format import (
     ChunkWriter,
+    chat_prompt,
     completion_payload,
+    embedding_prompt,
     encode_vector,
     to_chat_request,
 )
@@ -28,6 +38,7 @@ from genai_service.api.schemas import (
     ModelList,
 )
 from genai_service.errors import APIError, ProviderError, error_code
+from genai_service.guardrails.guard import Guardrails, Identity
 from genai_service.orchestrator.service import Orchestrator
 from genai_service.orchestrator.templates import TemplateError
 from genai_service.pricing import ModelPrice, PricingTable
@@ -39,7 +50,18 @@ from genai_service.providers.base import (
 from genai_service.settings import Settings
 
 log = structlog.get_logger()
-router = APIRouter(prefix="/v1", tags=["openai"])
+
+
+async def authenticated(request: Request) -> Identity:
+    """Who the call is for, or a 401 (guardrails/guard.py)."""
+    guard: Guardrails = request.app.state.guardrails
+    return await guard.authenticate(request)
+
+
+Authenticated = Annotated[Identity, Depends(authenticated)]
+# Every /v1 route authenticates; FastAPI runs a dependency once per request however often it
+# is named, so the routes that need the identity name it again as a parameter.
+router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(authenticated)])
 
 # Fixed "created" for model cards: the date the pricing table was written, not process start.
 _MODELS_CREATED = 1_763_769_600  # 2025-11-22
@@ -81,10 +103,14 @@ def _owner(price: ModelPrice) -> str:
     response_model=None,
     responses={200: {"model": ChatCompletion}, **ERROR_RESPONSES},
 )
-async def chat_completions(body: ChatCompletionRequest, request: Request) -> Response:
+async def chat_completions(
+    body: ChatCompletionRequest, request: Request, caller: Authenticated
+) -> Response:
     state = request.app.state
     settings: Settings = state.settings
     orchestrator: Orchestrator = state.orchestrator
+    guard: Guardrails = state.guardrails
+    admission = await guard.admit(request, caller, chat_prompt(body))
     _model(state.pricing, body.model, "chat")
     limit = body.output_limit()
     if limit is not None and limit > settings.max_output_tokens:
@@ -97,7 +123,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Res
         )
     try:
         chat_request = await orchestrator.prepare_async(
-            to_chat_request(body), body.template, body.template_variables
+            to_chat_request(body, admission), body.template, body.template_variables
         )
     except TemplateError as exc:
         raise APIError(400, str(exc), reason="template", param=exc.param) from exc
@@ -177,14 +203,21 @@ async def _stream(
     response_model=None,
     responses={200: {"model": EmbeddingList}, **ERROR_RESPONSES},
 )
-async def embeddings(body: EmbeddingRequestBody, request: Request) -> Response:
+async def embeddings(
+    body: EmbeddingRequestBody, request: Request, caller: Authenticated
+) -> Response:
     state = request.app.state
+    guard: Guardrails = state.guardrails
+    prompt = embedding_prompt(body)
+    admission = await guard.admit(request, caller, prompt)
     price = _model(state.pricing, body.model, "embedding")
-    inputs = (body.input,) if isinstance(body.input, str) else tuple(body.input)
+    inputs = prompt.inputs
     if price.limits is not None:
         check_embedding_limits(price.limits, body.model, inputs, body.dimensions)
     result = await state.orchestrator.embed(
-        EmbeddingRequest(model=body.model, inputs=inputs, dimensions=body.dimensions)
+        EmbeddingRequest(
+            model=body.model, inputs=inputs, dimensions=body.dimensions, meter=admission
+        )
     )
     payload = {
         "object": "list",
@@ -211,7 +244,8 @@ def _card(price: ModelPrice) -> dict[str, object]:
 
 
 @router.get("/models", response_model=ModelList)
-async def list_models(request: Request) -> dict[str, object]:
+async def list_models(request: Request, caller: Authenticated) -> dict[str, object]:
+    await request.app.state.guardrails.admit(request, caller)  # rate limited like any request
     pricing: PricingTable = request.app.state.pricing
     return {"object": "list", "data": [_card(p) for p in pricing.models.values()]}
 
@@ -221,7 +255,8 @@ async def list_models(request: Request) -> dict[str, object]:
     response_model=ModelCard,
     responses={404: {"model": ErrorResponse, "description": "Unknown model"}},
 )
-async def get_model(model_id: str, request: Request) -> dict[str, object]:
+async def get_model(model_id: str, request: Request, caller: Authenticated) -> dict[str, object]:
+    await request.app.state.guardrails.admit(request, caller)  # rate limited like any request
     price = request.app.state.pricing.get(model_id)
     if price is None:
         raise APIError(

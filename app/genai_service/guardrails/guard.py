@@ -1,30 +1,32 @@
-"""The guardrails in the service: one FastAPI dependency on the /v1 routes, and a provider
-wrapper that settles each call's real token usage and cost against the tenant's limits.
+"""The guardrails in the service: the caller's authentication (a dependency of the /v1 routes,
+so it runs before the body is validated) and the admission of each call, which the routes ask
+for with the validated request body; the admission then goes down with the call to the
+provider stack's metering layer, which settles it.
 
 Per request, in order (cheapest and most decisive first):
   1. API key -> tenant (its own, or the one a delegating key names) and the tenant's tier
-     (401, identical for every failure);
+     (401, identical for every failure): ``authenticate``, from the headers alone;
   2. rate limits and the daily budget, reserving the call's estimated cost (429 with
      Retry-After); the reservation settles with the real cost, or is released at the end of
-     the request (`ReservationMiddleware`);
+     the request (`ReservationMiddleware`): ``admit``, with the validated body;
   3. prompt-injection score over every message and template variable (on the span; flagged,
      or 400 when blocked);
   4. PII counts by type in the user's messages (an event; the orchestrator redacts the text).
 
-Wiring (create_app): ``guard = Guardrails(settings, cost_usd=..., tenant_label=..., keys=...)``;
-the provider stack's metering layer (providers/stack.py) calls ``guard.settle`` with each call's
-usage (a cut-short stream's partial usage included), the orchestrator calls it with ``cached=True``
-for a cache hit, ``ReservationMiddleware`` wraps the app, and the OpenAI router runs with
-``dependencies=[Depends(guard)]``.
+Wiring (create_app): ``guard = Guardrails(settings, cost_usd=pricing.cost_usd, ...)`` on
+``app.state.guardrails``; the OpenAI routes (api/openai_routes.py) depend on ``authenticate``
+and call ``admit``; the ``Admission`` they get rides on the provider request (``meter``) to
+the metering layer (providers/stack.py), which settles it with the call's usage (a cut-short
+stream's partial usage included), or to the orchestrator, which settles a cache hit with
+``cached=True``. The admission prices the call's usage once: the metering layer, the telemetry
+seam (providers/instrumented.py) and the call record read that one figure.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable
-from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import Request
@@ -69,14 +71,83 @@ RESERVATIONS = "genai_lab.reservations"
 
 
 @dataclass(frozen=True)
-class Admission:
-    tenant: str  # the limiter's (bounded) tenant key
+class Prompt:
+    """What the guardrails read of a validated request body (built by api/openai_format.py)."""
+
+    model: str
+    messages: tuple[tuple[str, str], ...] = ()  # (role, text) of every chat message
+    variables: Mapping[str, str] = field(default_factory=dict)  # template variables
+    inputs: tuple[str, ...] = ()  # embedding inputs: estimated, not scored
+    output_limit: int | None = None
+    embedding: bool = False
+
+    def texts(self) -> list[str]:
+        """Every text the model reads (for the token estimate)."""
+        return [t for _, t in self.messages] + list(self.variables.values()) + list(self.inputs)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a request acts for, once authenticated."""
+
+    principal: Principal
+    tenant: str  # the tenant the call is for (a delegating key's X-Tenant-ID, else the key's)
     tier: str
-    estimated_tokens: int
-    reservation: Reservation | None = None
+    label: str  # the tenant as a bounded metric label (also the limiter's key)
 
 
-_admission: ContextVar[Admission | None] = ContextVar("guardrails_admission", default=None)
+class Admission:
+    """One admitted call: the tenant and tier it is charged to and the cost reserved for it.
+
+    It travels with the call (``ChatRequest.meter``) to whoever settles it: the metering layer
+    of the provider stack, or the orchestrator for a cache hit. It prices the call's usage once
+    (``cost_usd``), for the settlement and for the telemetry and call record that report it.
+    """
+
+    __slots__ = (
+        "_guard",
+        "_priced",
+        "_settled",
+        "estimated_tokens",
+        "reservation",
+        "tenant",
+        "tier",
+    )
+
+    def __init__(
+        self,
+        guard: Guardrails,
+        tenant: str,
+        tier: str,
+        estimated_tokens: int,
+        reservation: Reservation | None = None,
+    ) -> None:
+        self._guard = guard
+        self.tenant = tenant  # the limiter's (bounded) tenant key
+        self.tier = tier
+        self.estimated_tokens = estimated_tokens
+        self.reservation = reservation
+        self._priced: tuple[str, Usage, float | None] | None = None
+        self._settled = False
+
+    def cost_usd(self, model: str, usage: Usage) -> float | None:
+        """The call's cost (None for a model the pricing table does not price), priced once:
+        every later reader of the same usage gets the same figure without pricing it again."""
+        priced = self._priced
+        if priced is not None and priced[0] == model and priced[1] == usage:
+            return priced[2]
+        cost = self._guard.price(model, usage)
+        self._priced = (model, usage, cost)
+        return cost
+
+    def settle(self, model: str, usage: Usage, *, cached: bool = False) -> None:
+        """Charge the finished call's real tokens and cost (none for a cache hit, which used no
+        model) to the admitted tenant, once."""
+        if self.reservation is None or self._settled:
+            return
+        self._settled = True
+        cost = 0.0 if cached else (self.cost_usd(model, usage) or 0.0)
+        self._guard.charge(self, model, usage, cost, cached=cached)
 
 
 def _rejection(r: GuardrailRejection, reason: str) -> APIError:
@@ -90,61 +161,6 @@ def _rejection(r: GuardrailRejection, reason: str) -> APIError:
         error_type=r.type,
         headers=r.headers,
     )
-
-
-@dataclass(frozen=True)
-class _BodyTexts:
-    every: list[str]  # every text the model reads (for the token estimate)
-    messages: list[tuple[str, str]]  # (role, text) of every chat message
-    variables: dict[str, str]  # template variables
-
-
-def _texts(body: Any) -> _BodyTexts:
-    """The texts of a chat or embeddings body, not yet validated (dependencies run first)."""
-    out = _BodyTexts([], [], {})
-    if not isinstance(body, dict):
-        return out
-    every, messages_out = out.every, out.messages
-    messages = body.get("messages")
-    if isinstance(messages, list):
-        for m in messages:
-            if not isinstance(m, dict):
-                continue
-            content = m.get("content")
-            if isinstance(content, list):
-                # The body is not validated yet (dependencies run first): take only real text.
-                content = "".join(
-                    p["text"]
-                    for p in content
-                    if isinstance(p, dict) and isinstance(p.get("text"), str)
-                )
-            if not isinstance(content, str):
-                continue
-            every.append(content)
-            role = m.get("role")
-            messages_out.append((role if isinstance(role, str) else "unknown", content))
-    variables = body.get("template_variables")
-    if isinstance(variables, dict):
-        for name, value in variables.items():
-            if isinstance(name, str) and isinstance(value, str):
-                out.variables[name] = value
-                every.append(value)
-    inputs = body.get("input")
-    if isinstance(inputs, str):
-        every.append(inputs)
-    elif isinstance(inputs, list):
-        every += [i for i in inputs if isinstance(i, str)]
-    return out
-
-
-def _output_limit(body: Any) -> int | None:
-    if not isinstance(body, dict):
-        return None
-    for name in ("max_completion_tokens", "max_tokens"):
-        value = body.get(name)
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            return value
-    return None
 
 
 def pii_counts(texts: list[str]) -> dict[str, int]:
@@ -173,6 +189,8 @@ class Guardrails:
         limiter: TenantLimiter | None = None,
         telemetry: GuardrailTelemetry | None = None,
     ) -> None:
+        """`cost_usd` prices a call (pricing.PricingTable.cost_usd: KeyError for a model the
+        table does not price)."""
         self.settings = settings
         self.keys = keys if keys is not None else KeyStore.from_settings(settings)
         self.limiter = limiter or TenantLimiter(settings.limits)
@@ -207,8 +225,10 @@ class Guardrails:
             return principal.tier
         return self._key_tenants.get(tenant, "free")
 
-    # -- the dependency --------------------------------------------------------------------
-    async def __call__(self, request: Request) -> Principal:
+    # -- 1. authentication: a dependency, from the headers alone -------------------------------
+    async def authenticate(self, request: Request) -> Identity:
+        """The caller's identity, or a 401. A dependency of the /v1 routes: FastAPI runs it
+        before it validates the body, so an unauthenticated caller learns nothing of the schema."""
         span = trace.get_current_span()
         caller = current_caller()
         request_id = caller.request_id if caller else "-"
@@ -241,39 +261,7 @@ class Guardrails:
                     principal_tenant=self.tenant_label(principal.tenant),
                 )
             )
-
-        body: Any = None
-        if request.method == "POST":
-            try:
-                body = json.loads(await request.body() or b"null")
-            except (ValueError, UnicodeDecodeError, RecursionError):
-                body = None  # the route answers malformed JSON itself
-        texts = _texts(body)
-        estimate = estimate_tokens(texts.every)
-
-        if principal.authenticated and self.settings.rate_limits_enabled:
-            cost = self._estimated_cost(body, estimate)
-            reservation = self._admit(label, tier, estimate, cost, request_id)
-            request.scope.setdefault(RESERVATIONS, []).append(reservation)
-            _admission.set(Admission(label, tier, estimate, reservation))
-
-        if self.settings.injection_enabled and (texts.messages or texts.variables):
-            await self._score(texts, label, request_id, span)
-        pii_texts = [t for role, t in texts.messages if role in _PII_ROLES]
-        per_text = await map_yielding(lambda t: pii_counts([t]), pii_texts, len)
-        counts: dict[str, int] = {}
-        for found in per_text:
-            for kind, n in found.items():
-                counts[kind] = counts.get(kind, 0) + n
-        note_guardrails(pii_count=sum(counts.values()))
-        if counts:
-            self.telemetry.emit(
-                SecurityEvent(
-                    EventType.PII_DETECTED, tenant_id=label, request_id=request_id, counts=counts
-                )
-            )
-            span.set_attribute(SPAN_PREFIX + "pii_count", sum(counts.values()))
-        return principal
+        return Identity(principal, tenant, tier, label)
 
     def _authenticate(self, request: Request, request_id: str) -> Principal:
         header = request.headers.get("authorization")
@@ -296,12 +284,60 @@ class Guardrails:
             raise _rejection(unauthorized(), "unauthorized")
         return principal
 
-    def _estimated_cost(self, body: Any, prompt_tokens: int) -> float:
-        model = body.get("model") if isinstance(body, dict) else None
-        if not isinstance(model, str):
+    # -- 2-4. admission: limits, injection and PII, on the validated body -----------------------
+    async def admit(
+        self, request: Request, identity: Identity, prompt: Prompt | None = None
+    ) -> Admission:
+        """Admit one call (429 or 400 otherwise) and return what settles it. `prompt` is the
+        validated body as the guardrails read it; None for a route without one (GET /v1/models
+        is rate limited like any request)."""
+        span = trace.get_current_span()
+        caller = current_caller()
+        request_id = caller.request_id if caller else "-"
+        label, tier = identity.label, identity.tier
+        texts = prompt.texts() if prompt is not None else []
+        estimate = estimate_tokens(texts)
+        admission = Admission(self, label, tier, estimate)
+
+        if identity.principal.authenticated and self.settings.rate_limits_enabled:
+            cost = self._estimated_cost(prompt, estimate)
+            reservation = self._admit(label, tier, estimate, cost, request_id)
+            request.scope.setdefault(RESERVATIONS, []).append(reservation)
+            admission.reservation = reservation
+        if prompt is None:
+            return admission
+
+        if self.settings.injection_enabled and (prompt.messages or prompt.variables):
+            await self._score(prompt, label, request_id, span)
+        pii_texts = [t for role, t in prompt.messages if role in _PII_ROLES]
+        per_text = await map_yielding(lambda t: pii_counts([t]), pii_texts, len)
+        counts: dict[str, int] = {}
+        for found in per_text:
+            for kind, n in found.items():
+                counts[kind] = counts.get(kind, 0) + n
+        note_guardrails(pii_count=sum(counts.values()))
+        if counts:
+            self.telemetry.emit(
+                SecurityEvent(
+                    EventType.PII_DETECTED, tenant_id=label, request_id=request_id, counts=counts
+                )
+            )
+            span.set_attribute(SPAN_PREFIX + "pii_count", sum(counts.values()))
+        return admission
+
+    def price(self, model: str, usage: Usage) -> float | None:
+        """A call's cost, or None for a model the pricing table does not price."""
+        try:
+            return self._cost_usd(model, usage)
+        except KeyError:
+            return None
+
+    def _estimated_cost(self, prompt: Prompt | None, prompt_tokens: int) -> float:
+        if prompt is None:
             return 0.0
-        output = 0 if "input" in body else self.outputs.expected(model, _output_limit(body))
-        return self._cost_usd(model, Usage(prompt_tokens, output))
+        model = prompt.model
+        output = 0 if prompt.embedding else self.outputs.expected(model, prompt.output_limit)
+        return self.price(model, Usage(prompt_tokens, output)) or 0.0
 
     def _admit(
         self, tenant: str, tier: str, estimate: int, cost_usd: float, request_id: str
@@ -328,8 +364,8 @@ class Guardrails:
         )
         raise _rejection(rejection, "budget_exceeded" if budget else f"rate_limited_{reason}")
 
-    async def _score(self, texts: _BodyTexts, tenant: str, request_id: str, span: Any) -> None:
-        verdict = await self.scorer.score_request_async(texts.messages, texts.variables)
+    async def _score(self, prompt: Prompt, tenant: str, request_id: str, span: Any) -> None:
+        verdict = await self.scorer.score_request_async(prompt.messages, prompt.variables)
         note_guardrails(injection_score=verdict.score)
         span.set_attribute(SPAN_PREFIX + "injection_score", verdict.score)
         span.set_attribute(SPAN_PREFIX + "injection_action", str(verdict.action))
@@ -354,20 +390,19 @@ class Guardrails:
             raise _rejection(injection_blocked(), "prompt_injection")
 
     # -- settlement ------------------------------------------------------------------------
-    def settle(self, model: str, usage: Usage, *, cached: bool = False) -> None:
-        """Charge a finished call's real tokens and cost (none for a cache hit, which used no
-        model) to the admitted tenant, once."""
-        admission = _admission.get()
-        if admission is None or admission.reservation is None:
+    def charge(
+        self, admission: Admission, model: str, usage: Usage, cost_usd: float, *, cached: bool
+    ) -> None:
+        """Settle an admission's reservation with the call's real tokens and cost
+        (Admission.settle calls this once)."""
+        if admission.reservation is None:
             return
-        _admission.set(None)
-        actual = usage.input_tokens + usage.output_tokens
         if not cached:
             self.outputs.observe(model, usage.output_tokens)
         self.limiter.settle(
             admission.reservation,
-            actual_tokens=actual,
-            cost_usd=0.0 if cached else self._cost_usd(model, usage),
+            actual_tokens=usage.input_tokens + usage.output_tokens,
+            cost_usd=cost_usd,
         )
         self.telemetry.budget_remaining(
             admission.tenant,
@@ -377,8 +412,9 @@ class Guardrails:
 
 
 class ReservationMiddleware:
-    """Releases a request's cost reservations that nothing settled (validation errors, blocked
-    prompts, provider failures) once the response, streamed or not, is over."""
+    """Releases a request's cost reservations that nothing settled (refused after admission:
+    an unknown model, a template error, a blocked prompt, a provider failure) once the
+    response, streamed or not, is over."""
 
     def __init__(self, app: Any, guard: Guardrails) -> None:
         self.app = app

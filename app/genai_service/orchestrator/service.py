@@ -33,8 +33,6 @@ from lab_telemetry.instruments import instrument
 tracer = trace.get_tracer(__name__)
 
 Redactor = Callable[[str], str]
-# Charges a cache hit's tokens to the caller's limits (a hit costs no model call, not nothing).
-HitCharger = Callable[[str, Usage], None]
 
 
 def identity(text: str) -> str:
@@ -60,14 +58,12 @@ class Orchestrator:
         cache: TTLCache[ChatResult] | None,
         tenant_label: Callable[[str | None], str],
         redact: Redactor = identity,
-        charge_hit: HitCharger | None = None,
     ) -> None:
         self.provider = provider
         self.templates = templates
         self.cache = cache
         self.redact = redact
         self._tenant_label = tenant_label
-        self._charge_hit = charge_hit
         self._redacting = redact is not identity
         self._cache_requests = instrument("genai_lab.cache.requests")
         self._prompts = instrument("genai_lab.prompts")
@@ -139,10 +135,11 @@ class Orchestrator:
         with tracer.start_as_current_span("cache.write"):
             self.cache.put(key, result)
 
-    def _hit(self, model: str, usage: Usage) -> None:
-        self._count_prompt(model, cached=True)
-        if self._charge_hit is not None:
-            self._charge_hit(model, usage)
+    def _hit(self, request: ChatRequest, usage: Usage) -> None:
+        self._count_prompt(request.model, cached=True)
+        if request.meter is not None:
+            # A hit calls no model: its tokens count against the caller's limits, at no cost.
+            request.meter.settle(request.model, usage, cached=True)
 
     def _count_prompt(self, model: str, cached: bool) -> None:
         caller = current_caller()
@@ -160,7 +157,7 @@ class Orchestrator:
     async def chat(self, request: ChatRequest) -> ChatOutcome:
         key, hit = self._lookup(request)
         if hit is not None:
-            self._hit(request.model, hit.usage)
+            self._hit(request, hit.usage)
             return ChatOutcome(hit, cached=True)
         result = await self.provider.chat(request)
         if self._redacting:
@@ -181,7 +178,7 @@ class Orchestrator:
         """Chunks with a `cached` flag. A hit replays the stored answer as a single chunk."""
         key, hit = self._lookup(request)
         if hit is not None:
-            self._hit(request.model, hit.usage)
+            self._hit(request, hit.usage)
             yield StreamChunk(text=hit.text), True
             yield StreamChunk(text="", finish_reason=hit.finish_reason, usage=hit.usage), True
             return

@@ -9,12 +9,26 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 # Token counts are what a call is priced by: defined with the prices, part of this interface.
 from genai_service.pricing import Usage as Usage
 from genai_service.providers.tool_types import ResponseFormat, ToolCall, ToolChoice, ToolSpec
+
+
+class Meter(Protocol):
+    """Who pays for one call (genai_service.guardrails.guard.Admission). The route puts it on
+    the request; the provider stack's metering layer settles it, and the layers that report
+    the call's cost read it here, so a call is priced once."""
+
+    def cost_usd(self, model: str, usage: Usage) -> float | None:
+        """The call's cost; None for a model the pricing table does not price."""
+        ...
+
+    def settle(self, model: str, usage: Usage, *, cached: bool = False) -> None:
+        """Charge the call's real usage (a cache hit: tokens, no cost) to its tenant, once."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,7 @@ class ChatRequest:
     tools: tuple[ToolSpec, ...] = ()
     tool_choice: ToolChoice | None = None
     response_format: ResponseFormat | None = None
+    meter: Meter | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,7 @@ class EmbeddingRequest:
     model: str
     inputs: tuple[str, ...]
     dimensions: int | None = None  # None: the model's default size
+    meter: Meter | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ telemetry by being wrapped. For each call:
 
 - a CLIENT span named "{gen_ai.operation.name} {gen_ai.request.model}" ("chat claude-...",
   "embeddings titan-..."), with request, response and usage attributes, error.type and the
-  exception (status ERROR) on failure, and the call's cost as genai_lab.cost.usd;
+  exception (status ERROR) on failure, and the call's cost as genai_lab.cost.usd (priced by
+  the request's meter, its admission, which the budget is charged from; the pricing table
+  only for a request that carries none);
 - gen_ai.client.operation.duration and gen_ai.client.token.usage (input/output), plus
   time_to_first_chunk and time_per_output_chunk for streams;
 - genai_lab.cost.usd by model, provider and tenant, and genai_lab.provider.errors.
@@ -38,6 +40,7 @@ from genai_service.providers.base import (
     ChatResult,
     EmbeddingRequest,
     EmbeddingResult,
+    Meter,
     Provider,
     ProviderWrapper,
     StreamChunk,
@@ -202,6 +205,7 @@ class _Recorder:
         response_model: str,
         usage: Usage | None,
         started: float,
+        meter: Meter | None = None,
     ) -> None:
         attrs = self.metric_attrs(operation, request_model, response_model)
         self.duration.record(time.perf_counter() - started, attrs)
@@ -219,14 +223,23 @@ class _Recorder:
         self.tokens.record(usage.input_tokens, {**attrs, TOKEN_TYPE: "input"})
         if operation != "embeddings":
             self.tokens.record(usage.output_tokens, {**attrs, TOKEN_TYPE: "output"})
-        self.record_cost(span, request_model, usage)
+        self.record_cost(span, request_model, usage, meter)
 
-    def record_cost(self, span: trace.Span, request_model: str, usage: Usage) -> None:
+    def call_cost(self, request_model: str, usage: Usage, meter: Meter | None) -> float | None:
+        if meter is not None:
+            return meter.cost_usd(request_model, usage)
         if self.pricing is None:
-            return
+            return None
         try:
-            cost = self.pricing.cost_usd(request_model, usage)
+            return self.pricing.cost_usd(request_model, usage)
         except (KeyError, ValueError):
+            return None
+
+    def record_cost(
+        self, span: trace.Span, request_model: str, usage: Usage, meter: Meter | None
+    ) -> None:
+        cost = self.call_cost(request_model, usage, meter)
+        if cost is None:
             return
         span.set_attribute(COST_USD, cost)
         caller = current_caller()
@@ -240,7 +253,14 @@ class _Recorder:
             },
         )
 
-    def closed(self, span: trace.Span, request_model: str, usage: Usage, started: float) -> None:
+    def closed(
+        self,
+        span: trace.Span,
+        request_model: str,
+        usage: Usage,
+        started: float,
+        meter: Meter | None = None,
+    ) -> None:
         """A stream the client closed: its duration under error.type client_closed, and the
         partial usage's tokens and cost like any call's."""
         span.set_attribute(ERROR_TYPE, CLIENT_CLOSED)
@@ -249,7 +269,7 @@ class _Recorder:
         span.set_attributes({INPUT_TOKENS: usage.input_tokens, OUTPUT_TOKENS: usage.output_tokens})
         self.tokens.record(usage.input_tokens, {**attrs, TOKEN_TYPE: "input"})
         self.tokens.record(usage.output_tokens, {**attrs, TOKEN_TYPE: "output"})
-        self.record_cost(span, request_model, usage)
+        self.record_cost(span, request_model, usage, meter)
 
     def fail(
         self,
@@ -336,7 +356,15 @@ class InstrumentedProvider(ProviderWrapper):
                         result.tool_calls, rec.capture_content, result.finish_reason
                     )
                 )
-            rec.succeed(span, "chat", request.model, result.response_model, result.usage, start)
+            rec.succeed(
+                span,
+                "chat",
+                request.model,
+                result.response_model,
+                result.usage,
+                start,
+                request.meter,
+            )
             return result
 
     def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
@@ -386,7 +414,7 @@ class InstrumentedProvider(ProviderWrapper):
             # generated is still paid for, so its tokens and cost are recorded.
             span.set_attribute("genai_lab.stream.cancelled", True)
             partial = usage or partial_usage(request.messages, "".join(generated))
-            rec.closed(span, request.model, partial, start)
+            rec.closed(span, request.model, partial, start, request.meter)
             span.end()
             aclose = getattr(iterator, "aclose", None)
             if aclose is not None:
@@ -407,7 +435,7 @@ class InstrumentedProvider(ProviderWrapper):
                 span.set_attributes(
                     genai_tools.result_attributes(tool_calls, rec.capture_content, finish_reason)
                 )
-            rec.succeed(span, "chat", request.model, response_model, usage, start)
+            rec.succeed(span, "chat", request.model, response_model, usage, start, request.meter)
             span.end()
 
     async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
@@ -427,7 +455,15 @@ class InstrumentedProvider(ProviderWrapper):
             if result.vectors and request.dimensions is None:
                 span.set_attribute(EMBEDDINGS_DIMENSION, len(result.vectors[0]))
             response_model = result.response_model
-            rec.succeed(span, "embeddings", request.model, response_model, result.usage, start)
+            rec.succeed(
+                span,
+                "embeddings",
+                request.model,
+                response_model,
+                result.usage,
+                start,
+                request.meter,
+            )
             return result
 
 

@@ -1,9 +1,12 @@
 """The provider stack, built in one place, outermost layer first:
 
-    metering        MeteredProvider below: charges each call's real tokens and cost to the
-                    tenant's limits and budget (guardrails/guard.py settles), and a stream cut
-                    short (client closed, provider failed mid-stream) for what it generated
+    metering        MeteredProvider below: settles the admission each request carries
+                    (`request.meter`, guardrails/guard.py Admission) with the call's real
+                    tokens and cost, and a stream cut short (client closed, provider failed
+                    mid-stream) with what it generated
     instrumentation providers/instrumented.py: GenAI spans and metrics, cost on the span
+                    (the cost the request's meter priced, the same figure the budget is
+                    charged)
     faults          faults.py: injected latency, errors, outages and token inflation, inside
                     the instrumentation so an injected failure is traced like a real one
     provider        the simulator or Amazon Bedrock (providers/factory.py)
@@ -18,7 +21,6 @@ from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 
 from genai_service.faults import FaultInjectingProvider, FaultState
-from genai_service.guardrails.guard import Guardrails
 from genai_service.pricing import PricingTable
 from genai_service.providers.base import (
     AnyRequest,
@@ -40,7 +42,6 @@ def provider_stack(
     pricing: PricingTable,
     *,
     faults: FaultState,
-    guard: Guardrails,
     tenant_label: Callable[[str | None], str],
     provider: Provider | None = None,
 ) -> Provider:
@@ -48,41 +49,41 @@ def provider_stack(
     model = provider if provider is not None else build_provider(settings, pricing)
     with_faults = FaultInjectingProvider(model, faults, timeout_wait_s=settings.sim_timeout_s)
     instrumented = instrument_provider(with_faults, pricing, tenant_label=tenant_label)
-    return MeteredProvider(instrumented, guard)
+    return MeteredProvider(instrumented)
 
 
 class MeteredProvider(ProviderWrapper):
-    """Passes calls through and settles each one's usage with the guardrails."""
+    """Passes calls through and settles each one's usage with the meter its request carries
+    (none: nothing to settle)."""
 
-    def __init__(self, inner: Provider, guard: Guardrails) -> None:
-        super().__init__(inner)
-        self._guard = guard
-
-    async def begin(self, request: AnyRequest) -> UsageHook:
-        settle = self._guard.settle
+    async def begin(self, request: AnyRequest) -> UsageHook | None:
+        meter = request.meter
+        if meter is None:
+            return None
 
         def charge(usage: Usage) -> Usage:
-            settle(request.model, usage)
+            meter.settle(request.model, usage)
             return usage
 
         return charge
 
     async def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamChunk, None]:
-        settle = self._guard.settle
+        meter = request.meter
         generated: list[str] = []
         settled = False
         try:
             async with aclosing(self.inner.chat_stream(request)) as stream:
                 async for chunk in stream:
                     if chunk.usage is not None:
-                        settle(request.model, chunk.usage)
+                        if meter is not None:
+                            meter.settle(request.model, chunk.usage)
                         settled = True
                     elif chunk.text:
                         generated.append(chunk.text)
                     yield chunk
         finally:
-            if not settled and generated:
+            if meter is not None and not settled and generated:
                 # Ended early: what the model generated so far is still paid for. A call
                 # refused before any output is not (its reservation is released at the end of
                 # the request, guardrails.guard.ReservationMiddleware).
-                settle(request.model, partial_usage(request.messages, "".join(generated)))
+                meter.settle(request.model, partial_usage(request.messages, "".join(generated)))

@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from genai_service import call_record, pseudonym
+from genai_service.guardrails.guard import Admission
 from genai_service.main import create_app
 from genai_service.providers.base import ChatRequest, Message
 from genai_service.settings import Settings
@@ -396,10 +397,13 @@ def test_a_personal_keys_user_wins_over_the_header(make_client, pipeline, tmp_pa
 async def test_a_stream_the_client_closes_is_recorded_with_what_it_generated(make_client) -> None:
     client = make_client()
     recording = client.app.state.orchestrator
+    # As the route sends it: carrying its admission, which prices the call.
+    admission = Admission(client.app.state.guardrails, "anonymous", "enterprise", 0)
     request = ChatRequest(
         model=MODEL,
         messages=(Message("user", "Explain observability in a few paragraphs."),),
         max_tokens=200,
+        meter=admission,
     )
     draft = call_record.CallDraft(operation="chat", started=0.0)
     token = call_record._draft.set(draft)

@@ -381,7 +381,7 @@ def test_no_key_and_no_offending_text_in_any_log_line_or_span(make_client, pipel
     ],
 )
 def test_malformed_bodies_reach_validation_not_a_500(make_client, messages: object) -> None:
-    # The guard reads the body before FastAPI validates it; it must never be what breaks.
+    # The guardrails read only the validated body: whatever else arrives is a 400, never a 500.
     r = make_client().post(CHAT, json={"model": MODEL, "messages": messages})
     assert r.status_code == 400, r.text
 
@@ -427,3 +427,81 @@ def test_cache_hits_are_charged_to_token_limits_but_cost_nothing(cached_client) 
     assert all(s == (200, "hit") for s in statuses[:-1])
     # ...but no model was called, so they cost nothing.
     assert guard.limiter.spent_usd("tiny", "free") == pytest.approx(spent)
+
+
+# ---------------------------------------------------------------- order: key, body, guardrails
+def test_authentication_precedes_body_validation(make_client, pipeline) -> None:
+    client = make_client(REQUIRE_API_KEY="true")
+    invalid = [
+        {"model": MODEL, "messages": "hi"},
+        {"model": 42, "messages": [{"role": "wizard", "content": "x"}]},
+        {"messages": []},
+    ]
+    # An unauthenticated caller learns nothing of the schema: the same 401 for any body.
+    answers = [client.post(CHAT, json=body) for body in invalid]
+    answers.append(client.post("/v1/embeddings", json={"model": MODEL, "input": []}))
+    assert {r.status_code for r in answers} == {401}
+    assert {r.json()["error"]["code"] for r in answers} == {"invalid_api_key"}
+    # With a key, the same bodies are the caller's 400s.
+    for body in invalid:
+        r = client.post(CHAT, json=body, headers=bearer(KEY_PRO))
+        assert r.status_code == 400 and r.json()["error"]["code"] == "validation", r.text
+    # Bytes that are not JSON at all are refused as such, key or none: FastAPI parses the JSON
+    # before any dependency runs (as it always has here).
+    for headers in ({}, bearer(KEY_PRO)):
+        r = client.post(
+            CHAT, content=b"{not json", headers={**headers, "content-type": "application/json"}
+        )
+        assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_json"
+
+
+def test_each_call_is_priced_once_and_every_report_reads_that_figure(
+    make_client, pipeline, monkeypatch
+) -> None:
+    from genai_service.pricing import PricingTable
+
+    priced: list[tuple[str, Any]] = []
+    real = PricingTable.cost_usd
+
+    def counting(self: PricingTable, model_id: str, usage: Any) -> float:
+        if usage.input_tokens or usage.output_tokens:  # not the metric label's model probe
+            priced.append((model_id, usage))
+        return real(self, model_id, usage)
+
+    monkeypatch.setattr(PricingTable, "cost_usd", counting)
+    client = make_client(REQUIRE_API_KEY="true")
+    guard = client.app.state.guardrails  # type: ignore[attr-defined]
+    pipeline.clear()
+    # Counters live as long as the process's pipeline: compare against the start.
+    before = metric_total(pipeline, "genai_lab.cost.usd", **{"tenant.id": "acme"})
+    r = client.post(CHAT, json=chat("tell me a story", max_tokens=40), headers=bearer(KEY_PRO))
+    assert r.status_code == 200
+    # Twice in all: the estimate reserved at admission, and the call's real usage once (not
+    # again for the settlement, the span, the cost metric and the call record).
+    assert len(priced) == 2, priced
+    usage = r.json()["usage"]
+    assert (priced[1][1].input_tokens, priced[1][1].output_tokens) == (
+        usage["prompt_tokens"],
+        usage["completion_tokens"],
+    )
+    cost = real(client.app.state.pricing, MODEL, priced[1][1])  # type: ignore[attr-defined]
+    assert cost > 0
+    (span,) = [s for s in pipeline.spans() if s.name == f"chat {MODEL}"]
+    assert span.attributes["genai_lab.cost.usd"] == cost
+    after = metric_total(pipeline, "genai_lab.cost.usd", **{"tenant.id": "acme"})
+    assert after - before == pytest.approx(cost)
+    (record,) = [
+        line for line in pipeline.stdout_lines() if line.get("event.name") == "genai_lab.call"
+    ]
+    assert record["genai_lab.cost.usd"] == cost
+    assert guard.limiter.spent_usd("acme", "pro") == pytest.approx(cost)
+    # The same for a stream and an embedding.
+    priced.clear()
+    stream = chat("tell me a story", max_tokens=40, stream=True)
+    with client.stream("POST", CHAT, json=stream, headers=bearer(KEY_PRO)) as response:
+        assert "[DONE]" in "".join(response.iter_text())
+    assert len(priced) == 2, priced
+    priced.clear()
+    embedding = {"model": "titan-embed-text-v2", "input": "hello"}
+    assert client.post("/v1/embeddings", json=embedding, headers=bearer(KEY_PRO)).status_code == 200
+    assert len(priced) == 2, priced

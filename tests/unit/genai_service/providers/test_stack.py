@@ -1,16 +1,16 @@
-"""The provider stack's metering layer: every call's usage is settled with the guardrails once,
-and a stream cut short is charged for what the model generated before it ended."""
+"""The provider stack's metering layer: every call's usage is settled once with the meter its
+request carries (its admission), and a stream cut short is charged for what the model
+generated before it ended."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any, cast
+from dataclasses import replace
 
 import pytest
 
 from genai_service.errors import ProviderError
-from genai_service.guardrails.guard import Guardrails
 from genai_service.providers.base import (
     ChatRequest,
     ChatResult,
@@ -30,10 +30,13 @@ FINAL = Usage(11, 3)
 
 
 class Settlements:
-    """Records what the metering layer settles (Guardrails.settle's signature)."""
+    """A meter (providers.base.Meter) that records what the metering layer settles."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, Usage]] = []
+
+    def cost_usd(self, model: str, usage: Usage) -> float | None:
+        return 0.0
 
     def settle(self, model: str, usage: Usage, *, cached: bool = False) -> None:
         self.calls.append((model, usage))
@@ -64,22 +67,22 @@ class Streamer:
         return EmbeddingResult(((0.1,),), Usage(4, 0), request.model)
 
 
-def metered(provider: Streamer) -> tuple[MeteredProvider, Settlements]:
-    guard = Settlements()
-    return MeteredProvider(provider, cast(Guardrails, cast(Any, guard))), guard
+def metered(provider: Streamer) -> tuple[MeteredProvider, Settlements, ChatRequest]:
+    meter = Settlements()
+    return MeteredProvider(provider), meter, replace(REQUEST, meter=meter)
 
 
 async def test_a_whole_stream_settles_its_final_usage_once() -> None:
-    stack, guard = metered(Streamer())
-    chunks = [c async for c in stack.chat_stream(REQUEST)]
+    stack, guard, request = metered(Streamer())
+    chunks = [c async for c in stack.chat_stream(request)]
     assert chunks[-1].usage == FINAL
     assert guard.calls == [("test-model", FINAL)]
 
 
 async def test_a_stream_the_client_closes_is_charged_for_what_was_generated() -> None:
     inner = Streamer()
-    stack, guard = metered(inner)
-    stream = stack.chat_stream(REQUEST)
+    stack, guard, request = metered(inner)
+    stream = stack.chat_stream(request)
     seen = []
     async for chunk in stream:
         seen.append(chunk.text)
@@ -92,24 +95,31 @@ async def test_a_stream_the_client_closes_is_charged_for_what_was_generated() ->
 
 
 async def test_a_provider_failing_mid_stream_is_charged_for_its_output() -> None:
-    stack, guard = metered(Streamer(fail_after=1))
+    stack, guard, request = metered(Streamer(fail_after=1))
     with pytest.raises(ProviderError):
-        async for _ in stack.chat_stream(REQUEST):
+        async for _ in stack.chat_stream(request):
             pass
     assert guard.calls == [("test-model", partial_usage(REQUEST.messages, "one "))]
 
 
 async def test_a_stream_refused_before_any_output_is_not_charged() -> None:
     # Its reservation is released at the end of the request (ReservationMiddleware) instead.
-    stack, guard = metered(Streamer(fail_after=0))
+    stack, guard, request = metered(Streamer(fail_after=0))
     with pytest.raises(ProviderError):
-        async for _ in stack.chat_stream(REQUEST):
+        async for _ in stack.chat_stream(request):
             pass
     assert guard.calls == []
 
 
 async def test_plain_calls_and_embeddings_settle_their_usage() -> None:
-    stack, guard = metered(Streamer())
-    await stack.chat(REQUEST)
-    await stack.embed(EmbeddingRequest(model="test-embed", inputs=("hi",)))
+    stack, guard, request = metered(Streamer())
+    await stack.chat(request)
+    await stack.embed(EmbeddingRequest(model="test-embed", inputs=("hi",), meter=guard))
     assert guard.calls == [("test-model", FINAL), ("test-embed", Usage(4, 0))]
+
+
+async def test_a_request_without_a_meter_passes_through_unsettled() -> None:
+    stack, guard, _ = metered(Streamer())
+    assert (await stack.chat(REQUEST)).usage == FINAL
+    assert [c async for c in stack.chat_stream(REQUEST)][-1].usage == FINAL
+    assert guard.calls == []
