@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
-from genai_service.guardrails.guard import _texts
+from genai_service.api.openai_format import chat_prompt
+from genai_service.api.schemas import ChatCompletionRequest
 from genai_service.guardrails.injection import Action, InjectionScorer
 from genai_service.guardrails.settings import GuardrailSettings
 
@@ -42,7 +43,8 @@ def _body(row: dict[str, Any]) -> dict[str, Any]:
     elif "text" in row:
         messages = [{"role": row.get("role", "user"), "content": row["text"]}]
     else:
-        messages = []
+        # Template variables alone: a real request still needs a message to be valid.
+        messages = [{"role": "user", "content": "Fill in the template."}]
     return {"model": "lab-model", "messages": messages, **_variables(row)}
 
 
@@ -63,8 +65,9 @@ async def _score_all(rows: list[dict[str, Any]]) -> list[Scored]:
     scorer = InjectionScorer(settings.injection_flag_threshold, settings.injection_block_threshold)
     out = []
     for row in rows:
-        texts = _texts(_body(row))
-        verdict = await scorer.score_request_async(texts.messages, texts.variables)
+        # What the guard reads of a validated body, as the route hands it over.
+        prompt = chat_prompt(ChatCompletionRequest.model_validate(_body(row)))
+        verdict = await scorer.score_request_async(prompt.messages, prompt.variables)
         out.append(Scored(row["kind"], row["family"], bool(row.get("lookalike")), verdict.action))
     return out
 
