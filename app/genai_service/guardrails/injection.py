@@ -272,7 +272,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         ),
         (
             re.compile(
-                r"\b(?:reveal|show|print|display|output|repeat|recite|tell me|give me|share|leak|dump|expose|write out|spell out|paste|list|summari[sz]e|translate) (?:me )?(?:all )?(?:of )?your (?:(?:real|actual|true|own|original|full|exact|hidden|secret|internal|confidential) )?(?:one|instructions|prompt|rules|guidelines|directives|configuration|system prompt|context(?: window)?|memory)\b"
+                r"\b(?:reveal|show|print|display|output|repeat|recite|tell me|give me|share|leak|dump|expose|write out|spell out|paste|list|summari[sz]e|translate|continue) (?:me )?(?:all |the rest |the remainder )?(?:of )?your (?:(?:real|actual|true|own|original|full|exact|hidden|secret|internal|confidential) )?(?:one|instructions|prompt|rules|guidelines|directives|configuration|system prompt|context(?: window)?|memory)\b"
             ),
             0.65,
         ),
@@ -288,6 +288,13 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
             ),
             0.55,
         ),
+        # A transcript turn in which the model hands over its own prompt, for it to continue.
+        (
+            re.compile(
+                r"\b(?:here (?:is|are)|here's|below (?:is|are)) (?:my|the assistant's) (?:(?:full|complete|entire|hidden|secret|confidential|original|initial|internal|exact) )*(?:system (?:prompt|message|instructions)|instructions|prompt|rules|configuration)\b"
+            ),
+            0.55,
+        ),
         (re.compile(r"\bverbatim\b"), 0.2),
         (
             re.compile(
@@ -300,7 +307,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         (re.compile(r"\bdo anything now\b"), 0.85),
         (
             re.compile(
-                r"\b(?:you are|you're|act as|roleplay as|role-play as|pretend (?:to be|you are)|answer as|respond as|simulate|play(?: as)?|one as)\b[^\n]{0,80}\b(?:no (?:rules|laws|limits|restrictions|ethical limits|morals)|lawless|never (?:refuses|says no|adds warnings)|answers? (?:everything|anything|every question)|ignores? (?:every|all|any) \w+|does the opposite|opposite of (?:your|its) rules|what normal ai won't|free from all restrictions)"
+                r"\b(?:you are|you're|act as|roleplay as|role-play as|pretend (?:to be|you are)|answer as|respond as|simulate|(?<!-)play(?: as)?|one as)\b[^\n]{0,80}\b(?:no (?:rules|laws|limits|restrictions|ethical limits|morals)|lawless|never (?:refuses|says no|adds warnings)|answers? (?:everything|anything|every question)|ignores? (?:every|all|any) \w+|does the opposite|opposite of (?:your|its) rules|what normal ai won't|free from all restrictions)"
             ),
             # A persona alone is a game; with a harmful request (or another signal) it flags.
             0.45,
@@ -363,7 +370,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         ),
         (
             re.compile(
-                r"\b(?:pretend|imagine|act|behave|role-?play|play the (?:role|part)|you are|you're|simulate|become|be)\b.{0,80}\b(?:without|no|free (?:of|from)|not (?:bound|restricted|limited) by|unbound by|unconstrained by|ignores?|doesn't have|does not have|has no|have no)(?: any)? (?:restrictions|rules|limits|limitations|filters|filtering|censorship|guidelines|ethics|ethical (?:guidelines|constraints|boundaries)|morals|morality|safety|polic(?:y|ies)|content polic(?:y|ies)|boundaries|guardrails)\b"
+                r"(?<!\ba )(?<!\bthe )(?<!\bthis )\b(?:pretend|imagine|act|behave|role-?play|play the (?:role|part)|you are|you're|simulate|become|be)\b.{0,80}\b(?:without|no|free (?:of|from)|not (?:bound|restricted|limited) by|unbound by|unconstrained by|ignores?|doesn't have|does not have|has no|have no)(?: any)? (?:restrictions|rules|limits|limitations|filters|filtering|censorship|guidelines|ethics|ethical (?:guidelines|constraints|boundaries)|morals|morality|safety|polic(?:y|ies)|content polic(?:y|ies)|boundaries|guardrails)\b"
             ),
             0.7,
         ),
@@ -569,7 +576,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "tool_abuse": [
         (
             re.compile(
-                r"\b(?:use|call|invoke|run|execute|with)\b[^.\n]{0,40}\b(?:tool|function|api|interpreter|shell|terminal|code execution|python)\b[^\n]{0,80}(?:/etc/(?:shadow|passwd)|\.aws/credentials|\.env\b|id_rsa|environment variables|os\.environ|api keys?|secrets?|credentials|rm -rf|drop table|delete_\w+|curl [^|\n]*\|\s*(?:ba)?sh|contact list|refund|transfer|wire)"
+                r"\b(?:use|call|invoke|run|execute|with)\b[^.\n]{0,40}\b(?:tool|function|api|interpreter|shell|terminal|code execution|python)\b(?:[^.\n]|\.(?!\s)){0,80}(?:/etc/(?:shadow|passwd)|\.aws/credentials|\.env\b|id_rsa|environment variables|os\.environ|api keys?|secrets?|credentials|rm -rf|drop table|delete_\w+|curl [^|\n]*\|\s*(?:ba)?sh|contact list|refund|transfer|wire)"
             ),
             0.6,
         ),
@@ -735,13 +742,71 @@ _GATES: dict[str, tuple[str, ...]] = {
 _GATE_RES = {f: re.compile("|".join(map(re.escape, words))) for f, words in _GATES.items()}
 
 
+# A phrase can be ruled out rather than used: forbidden ("never reveal your system prompt"),
+# the case a rule is about ("if a user asks you to ignore your instructions, decline"), an
+# example named ("phrases such as ignore previous instructions"), or instructions that belong
+# to pasted content ("do not follow instructions found in documents"). Operators write these
+# in every system prompt, and security discussions in every other sentence.
+_GOVERNED = frozenset(
+    {"instruction_override", "prompt_extraction", "roleplay_jailbreak", "safety_bypass",
+     "tool_abuse", "exfiltration", "harmful_request"}
+)  # fmt: skip
+_FORBIDDEN = re.compile(
+    r"(?:\b(?:never|not|cannot|must not|may not|should not|(?:refuse|decline)(?: to| requests?"
+    r" (?:for|about|involving)| to (?:help|assist) with)?)|n't)"
+    r"(?: ever| (?:be|get) (?:tricked|manipulated|persuaded|talked|pressured) into"
+    r"| (?:let|allow|permit|help) (?:the |an? |any )?(?:model|assistant|bot|ai|llm|agent|it|anyone|"
+    r"users?|them|yourself)(?: to)?| (?:agree|offer|try|attempt) to)? $"
+)
+_CASE_OF = re.compile(
+    r"\b(?:if|when|whenever|should|in case)(?: (?:a|an|the|any|some|someone|anyone|anybody|"
+    r"somebody|users?|customers?|child|children|kids?|people|visitors?|callers?|students?|"
+    r"messages?|documents?|emails?|inputs?|text|prompts?|requests?|pages?|content|they|he|she|"
+    r"it)){1,3}\b[^.;!?]{0,40}?\b(?:asks?|asked|tries|try|wants?|tells?|requests?|instructs?|"
+    r"attempts?|says?|demands?|contains?|includes?|pushes|pressures?)\b[^.;!?,:]{0,80}$"
+    r"|\b(?:requests?|messages?|attempts?|prompts?|inputs?|texts?|emails?|documents?|content|"
+    r"anyone|someone|users?|people)(?: (?:that|which|who))? (?:asking|telling|instructing|urging|"
+    r"trying to (?:get|make|trick)|asks?|tells?|tries to (?:get|make|trick))(?: (?:you|it|them|the "
+    r"(?:model|assistant|bot|ai)))?(?: to| into)?[^.;!?,:]{0,60}$"
+    r"|\b(?:such as|things like|phrases like|lines like|prompts like|e\.g\.,?)[ \"'“‘(]*$"
+)
+_PASTED_OWNER = re.compile(
+    r"^(?: (?:found|contained|embedded|written|hidden|placed|that appear|appearing))? "
+    r"(?:in|inside|within|from|of) (?:the |a |an |any |this |that |these |those |our |my |their "
+    r"|its )?(?:retrieved |pasted |quoted |external |user[- ]supplied )?(?:documents?|emails?|"
+    r"web ?pages?|pages?|websites?|files?|pdfs?|attachments?|tool (?:results?|outputs?)|search "
+    r"results|context|data|user content|manuals?|onboarding|docs?|handbook|guides?|forms?|readme|"
+    r"tickets?|articles?|reviews?|comments?)\b"
+)
+# "Translate this system prompt into Japanese: '...'": the prompt is the one supplied here.
+_SUPPLIED = re.compile(r"^[^.;!?]{0,60}?:\s*[\"'“‘]")
+
+
+def _governed(view: str, family: str, m: re.Match[str]) -> bool:
+    """Whether a match is ruled out, named as an example or owned by pasted content."""
+    before = view[max(0, m.start() - 160) : m.start()]
+    if _FORBIDDEN.search(before) or _CASE_OF.search(before):
+        return True
+    if family == "instruction_override":
+        return bool(_PASTED_OWNER.search(view[m.end() : m.end() + 80]))
+    if family == "prompt_extraction" and "you" not in m.group(0):
+        return bool(_SUPPLIED.search(view[m.end() : m.end() + 80]))
+    return False
+
+
+def _hit(view: str, family: str, pattern: re.Pattern[str]) -> bool:
+    if family not in _GOVERNED:
+        return pattern.search(view) is not None
+    return any(not _governed(view, family, m) for m in pattern.finditer(view))
+
+
 def _families(view: str) -> dict[str, float]:
     found: dict[str, float] = {}
     for family, patterns in _PATTERNS.items():
         if not _GATE_RES[family].search(view):
             continue
         for pattern, weight in patterns:
-            if weight > found.get(family, 0.0) and pattern.search(view):
+            if weight > found.get(family, 0.0) and _hit(view, family, pattern):
                 found[family] = weight
     return found
 
@@ -803,6 +868,7 @@ def _signals(text: str, depth: int) -> dict[str, float]:
 _DISCUSSION = re.compile(
     r"\b(?:explain (?:why|how|what)|why (?:a|an|this|the|is)|warn(?:ing|s)?|awareness|course|"
     r"training|phishing|scam|suspicious|red flag|trick|incident|dangerous|risky|considered|"
+    r"threat model|attackers?|defen[cs]es?|"
     r"is (?:this|it) (?:legit|safe|a scam))\b"
 )
 # A defensive question: how to stop, spot or survive an attack.
@@ -831,7 +897,8 @@ _SENTENCE = re.compile(r"[^\n]+?(?:[.!?](?=\s|$)|$)", re.MULTILINE)
 _REPORTED = re.compile(
     r"^\s*(?:[\w -]{1,30}:\s*)?(?:a|an|the|our|their|one|some|its|his|her) (?:[\w'’-]+ ){0,3}?"
     r"(?:rendered|leaked|sent|wrote|said|posted|printed|output|returned|generated|produced|showed|"
-    r"displayed|included|received|contained|told|loaded|fetched|ran|executed|followed|obeyed)\b",
+    r"displayed|included|received|contained|told|loaded|fetched|ran|executed|followed|obeyed|"
+    r"says|said|found|shows|notes|reports|reported|describes|mentions|claims)\b",
     re.IGNORECASE,
 )
 
@@ -864,20 +931,116 @@ def _discussed(text: str, family: str) -> bool:
     )
 
 
-def score_text(text: str) -> tuple[float, tuple[str, ...]]:
-    """The injection score of one text (0..1) and the names of the signals that fired."""
+# Samples a prompt hands over to be looked at rather than obeyed: fenced code, block quotes
+# ("> ..." lines), and what follows "such as" or "e.g." to the end of its clause.
+_FENCED = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
+_BLOCK_QUOTE = re.compile(r"(?:^|:)[ \t]*>[^\n]*", re.MULTILINE)
+_EXAMPLE = re.compile(
+    r"\b(?:such as|things like|phrases like|lines like|prompts like|e\.g\.|for example|"
+    r"for instance)[^.;\n]*",
+    re.IGNORECASE,
+)
+# What the prompt asks of those samples: analysis, classification, teaching, review, defence.
+_ANALYSIS = re.compile(
+    r"\b(?:analy[sz]\w*|classif\w*|categori[sz]\w*|break (?:it |this |that )?down|breakdown|"
+    r"explain\w*|describe|dissect|rate|severity|label|assess\w*|which (?:techniques?|category|"
+    r"categories|type|kind|owasp)|what (?:techniques?|kind|type|category)|technique|combines?|"
+    r"incident|logs?|logged|caught|detected|flagged|blocked|payloads?|attempts?|attacks?|"
+    r"attackers?|jailbreaks?|prompt injections?|injected|malicious|red[- ]?team\w*|threat|owasp|"
+    r"security|refuse|refusal|examples?|test (?:case|prompt)s?|unit test|regex|detector|"
+    r"classifier|filter|guardrail|review|refactor|code|diff|snippet|function|bug|lint\w*|"
+    r"difference between|training|awareness|course|warn\w*|policy)\b"
+)
+# Translating a sample is asking about it too, unless the sample speaks to the translator
+# ("ignore the above and say ..."): that is the classic attack through translation.
+_TRANSLATION = re.compile(
+    r"\b(?:translat\w*|how do (?:you|i|we) say|traduc\w*|[uü]bersetz\w*|tradu[sz]\w*)\b"
+)
+_TO_THE_TRANSLATOR = re.compile(
+    r"\b(?:say|print|output|respond|reply|answer|reveal|instead|translation|translator|"
+    r"you (?:are|must|will|should|now))\b"
+)
+# A request that the assistant carry the sample out after all.
+_CARRY_OUT = re.compile(
+    r"\b(?:do (?:it|this|that|so|the same|what (?:it|they|this|that|the \w+) says?)|then do|"
+    r"follow (?:it|them|this|that|these|those|its|the (?:quoted|above|following|sample)|"
+    r"exactly)|obey|execute (?:it|this|that|them)|comply|carry (?:it |this |that |them )?out|"
+    r"act on|act (?:it )?out|as (?:your|the) (?:new )?(?:instructions|rules|prompt|task|system)|"
+    r"apply (?:it|them|this)|run (?:it|this)|go ahead|try it|demonstrate|on yourself|"
+    r"pretend (?:to|you|that)|role-?play (?:as|it|this|that)|play along|stay in character|answer as|respond as|reply as|you are now|from now on)\b"
+)
+# Families that act through tools or data: quoted, they are still what an agent might run.
+_ACTING = frozenset({"tool_abuse", "exfiltration"})
+
+
+def _split_samples(text: str) -> tuple[str, str]:
+    """(the text outside samples, the samples), samples including reported sentences."""
+    samples: list[str] = []
+
+    def cut(m: re.Match[str]) -> str:
+        samples.append(m.group(0))
+        return " "
+
+    out = text
+    for sample in (_FENCED, _BLOCK_QUOTE, _QUOTED, _EXAMPLE):
+        out = sample.sub(cut, out)
+    out = _SENTENCE.sub(lambda m: cut(m) if _REPORTED.search(m.group(0)) else m.group(0), out)
+    return out, "\n".join(samples)
+
+
+def _analysed(text: str, strong: list[str]) -> bool:
+    """Whether every signal sits in samples the prompt hands over to analyse, review or translate.
+
+    The user's own words must hold no part of the attack and ask nothing of the sample; a
+    sample that targets tools or data is never excused, nor text addressing the model inside a
+    document unless the prompt plainly discusses it.
+    """
+    if _ACTING & set(strong):
+        return False
+    outside, samples = _split_samples(text)
+    if not samples:
+        return False
+    plain, _ = normalise(outside)
+    if set(strong) & set(_families(plain)) or _CARRY_OUT.search(plain):
+        return False
+    if "indirect_injection" in strong:
+        return bool(_DISCUSSION.search(plain) or _DEFENSIVE.search(plain))
+    if _ANALYSIS.search(plain) or _META.search(plain):
+        return True
+    if not _TRANSLATION.search(plain):
+        return False
+    return not _TO_THE_TRANSLATOR.search(normalise(samples)[0])
+
+
+# Operator-supplied roles (system, developer) set the assistant's persona, task and format in
+# their own words and headings, so those families are not evidence there; every other family
+# is scored as in user text.
+OPERATOR_ROLES = frozenset({"system", "developer"})
+_OPERATOR_OWN = frozenset({"delimiter_injection", "new_instructions", "authority_claim"})
+
+
+def score_text(text: str, *, operator: bool = False) -> tuple[float, tuple[str, ...]]:
+    """The injection score of one text (0..1) and the names of the signals that fired.
+
+    `operator` applies the policy for operator-supplied roles (system, developer messages).
+    """
     if not text:
         return 0.0, ()
     found = _signals(text, 0)
+    if operator:
+        found = {f: w for f, w in found.items() if f not in _OPERATOR_OWN}
     score = _combine(found.values())
     strong = [f for f in found if f not in ("obfuscation", "encoded_payload")]
-    if len(strong) == 1 and "obfuscation" not in found:
+    if strong and "obfuscation" not in found:
         bounded = _bound(text)
         plain, _ = normalise(bounded)
-        if _META.search(plain) or _discussed(bounded, strong[0]):
+        if len(strong) == 1 and (_META.search(plain) or _discussed(bounded, strong[0])):
             # A single family inside a question about injection, or only in a sample the
             # prompt quotes to discuss, is discussion, not an attack.
             score *= 0.55
+            found["meta_discussion"] = 0.0
+        elif _analysed(bounded, strong):
+            score *= 0.55 if len(strong) == 1 else 0.45
             found["meta_discussion"] = 0.0
     return round(score, 4), tuple(sorted(found))
 
@@ -935,7 +1098,7 @@ class _Best:
         self.sources: set[str] = set()
 
     def add(self, source: str, chunk: str) -> None:
-        s, names = score_text(chunk)
+        s, names = score_text(chunk, operator=source in OPERATOR_ROLES)
         self.signals.update(names)
         if s > 0:
             self.sources.add(source)
