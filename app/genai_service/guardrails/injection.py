@@ -588,7 +588,15 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         ),
         (
             re.compile(
-                r"\b(?:curl|wget) [^|\n]*\|\s*(?:sudo )?(?:ba|z)?sh\b|\brm -rf /|\bos\.system\(|\bdrop table (?:if exists )?[\w.\"`]+\s*(?:;|$|cascade\b)|\b(?:run|execute|issue)\b[^.\n?]{0,20}\bdrop table (?:if exists )?[\w.\"`]+\b(?![^.\n]{0,60}\?)"
+                r"\b(?:curl|wget) [^|\n]*\|\s*(?:sudo )?(?:ba|z)?sh\b|\brm -rf /|\bos\.system\(|\bdrop table (?:if exists )?[\w.\"`]+\s*(?:;|$|cascade\b)"
+            ),
+            # A destructive command written out is also what code under review looks like;
+            # alone it is evidence, told to run it flags.
+            0.4,
+        ),
+        (
+            re.compile(
+                r"\b(?:run|execute|issue|exec|type|paste)\b[^.\n?]{0,40}(?:\bdrop table (?:if exists )?[\w.\"`]+\b(?![^.\n]{0,60}\?)|\b(?:curl|wget) [^|\n]*\|\s*(?:sudo )?(?:ba|z)?sh\b|\brm -rf /|\bos\.system\()"
             ),
             0.55,
         ),
@@ -752,7 +760,9 @@ _GOVERNED = frozenset(
      "tool_abuse", "exfiltration", "harmful_request"}
 )  # fmt: skip
 _FORBIDDEN = re.compile(
-    r"(?:\b(?:never|not|cannot|must not|may not|should not|(?:refuse|decline)(?: to| requests?"
+    r"(?:\bunder no circumstances (?:should|may|must|will|can|are|is) (?:you|it|the \w+)(?: to)?|"
+    r"\bnot (?:allowed|permitted|supposed|authori[sz]ed|able) to|\bforbidden to|\bprohibited from|"
+    r"\b(?:never|not|cannot|must not|may not|should not|(?:refuse|decline)(?: to| requests?"
     r" (?:for|about|involving)| to (?:help|assist) with)?)|n't)"
     r"(?: ever| (?:be|get) (?:tricked|manipulated|persuaded|talked|pressured) into"
     r"| (?:let|allow|permit|help) (?:the |an? |any )?(?:model|assistant|bot|ai|llm|agent|it|anyone|"
@@ -769,6 +779,7 @@ _CASE_OF = re.compile(
     r"trying to (?:get|make|trick)|asks?|tells?|tries to (?:get|make|trick))(?: (?:you|it|them|the "
     r"(?:model|assistant|bot|ai)))?(?: to| into)?[^.;!?,:]{0,60}$"
     r"|\b(?:such as|things like|phrases like|lines like|prompts like|e\.g\.,?)[ \"'“‘(]*$"
+    r"|\blike [\"'“‘(]+$|\b(?:such as|like|e\.g\.)[^.;!?]{0,80}[\"'”’)],? (?:or|and) [\"'“‘(]+$"
 )
 _PASTED_OWNER = re.compile(
     r"^(?: (?:found|contained|embedded|written|hidden|placed|that appear|appearing))? "
@@ -776,7 +787,19 @@ _PASTED_OWNER = re.compile(
     r"|its )?(?:retrieved |pasted |quoted |external |user[- ]supplied )?(?:documents?|emails?|"
     r"web ?pages?|pages?|websites?|files?|pdfs?|attachments?|tool (?:results?|outputs?)|search "
     r"results|context|data|user content|manuals?|onboarding|docs?|handbook|guides?|forms?|readme|"
-    r"tickets?|articles?|reviews?|comments?)\b"
+    r"tickets?|articles?|reviews?|comments?|it|them|(?:the )?text below|tags|input)\b"
+)
+# "Forget the previous rules about formality": rules about a topic the user set, not the
+# assistant's own.
+_TOPIC_RULES = re.compile(
+    r"^ (?:about|regarding|on|for) (?!(?:you|your|yourself|the (?:assistant|model|ai|bot)|safety|"
+    r"content|ethic\w*|moderation|harm\w*|what you|how you|this (?:chat|conversation))\b)"
+)
+_ASSISTANT_OWNED = re.compile(r"\b(?:your|system|developer|safety|ethical|openai|anthropic)\b")
+# "Developer mode" on a phone, browser or console is a settings page.
+_DEVICE = re.compile(
+    r"\b(?:phones?|android|pixel|iphone|ios|chrome|browser|usb|debugging|settings|windows|xbox|"
+    r"playstation|device|extensions?|firmware|router|console|app store|apk)\b"
 )
 # "Translate this system prompt into Japanese: '...'": the prompt is the one supplied here.
 _SUPPLIED = re.compile(r"^[^.;!?]{0,60}?:\s*[\"'“‘]")
@@ -788,7 +811,13 @@ def _governed(view: str, family: str, m: re.Match[str]) -> bool:
     if _FORBIDDEN.search(before) or _CASE_OF.search(before):
         return True
     if family == "instruction_override":
-        return bool(_PASTED_OWNER.search(view[m.end() : m.end() + 80]))
+        after = view[m.end() : m.end() + 80]
+        return bool(
+            _PASTED_OWNER.search(after)
+            or (_TOPIC_RULES.search(after) and not _ASSISTANT_OWNED.search(m.group(0)))
+        )
+    if family == "roleplay_jailbreak" and "developer mode" in m.group(0):
+        return bool(_DEVICE.search(view[max(0, m.start() - 120) : m.end() + 120]))
     if family == "prompt_extraction" and "you" not in m.group(0):
         return bool(_SUPPLIED.search(view[m.end() : m.end() + 80]))
     return False
@@ -954,7 +983,10 @@ _ANALYSIS = re.compile(
 # Translating a sample is asking about it too, unless the sample speaks to the translator
 # ("ignore the above and say ..."): that is the classic attack through translation.
 _TRANSLATION = re.compile(
-    r"\b(?:translat\w*|how do (?:you|i|we) say|traduc\w*|[uü]bersetz\w*|tradu[sz]\w*)\b"
+    r"\b(?:translat\w*|how do (?:you|i|we) say|traduc\w*|[uü]bersetz\w*|tradu[sz]\w*|"
+    r"c[oó]mo se dice|(?:into|to|in|en|auf|ins) (?:english|french|german|spanish|italian|"
+    r"portuguese|dutch|japanese|chinese|korean|arabic|russian|polish|ingl[eé]s|franc[eé]s|"
+    r"alem[aá]n|englisch|deutsch|fran[cç]ais|anglais|espa[nñ]ol))\b"
 )
 _TO_THE_TRANSLATOR = re.compile(
     r"\b(?:say|print|output|respond|reply|answer|reveal|instead|translation|translator|"
@@ -962,15 +994,30 @@ _TO_THE_TRANSLATOR = re.compile(
 )
 # A request that the assistant carry the sample out after all.
 _CARRY_OUT = re.compile(
-    r"\b(?:do (?:it|this|that|so|the same|what (?:it|they|this|that|the \w+) says?)|then do|"
+    r"(?<!not )(?<!n't )(?<!never )\b(?:do (?:it|this|that|so|the same|what (?:it|they|this|that|the \w+) says?)|then do|"
     r"follow (?:it|them|this|that|these|those|its|the (?:quoted|above|following|sample)|"
     r"exactly)|obey|execute (?:it|this|that|them)|comply|carry (?:it |this |that |them )?out|"
     r"act on|act (?:it )?out|as (?:your|the) (?:new )?(?:instructions|rules|prompt|task|system)|"
     r"apply (?:it|them|this)|run (?:it|this)|go ahead|try it|demonstrate|on yourself|"
     r"pretend (?:to|you|that)|role-?play (?:as|it|this|that)|play along|stay in character|answer as|respond as|reply as|you are now|from now on)\b"
 )
-# Families that act through tools or data: quoted, they are still what an agent might run.
-_ACTING = frozenset({"tool_abuse", "exfiltration"})
+# A sample that sends data out, or tells an agent to use its tools, is still what an agent
+# might act on, quoted or not; a command merely written out in code under review is not.
+_TOOL_USE = re.compile(
+    r"\b(?:use|call|invoke|with|run|execute)\b[^.\n]{0,30}\b(?:tool|function|api|shell|terminal|"
+    r"interpreter|code execution)\b|\b(?:your|the) (?:\w+ )?(?:tool|plugin)s?\b"
+)
+
+
+# A pasted body under a heading line ("Analyse this message:\n..."), its last line kept as the
+# user's own when there are several; and a labelled sample ("it arrived in a ticket: ...").
+_BODY = re.compile(r"\A([^\n]{0,200}:)[ \t]*\n(.+?)(\n[^\n]*)?\Z", re.DOTALL)
+_LABELLED = re.compile(
+    r"(\b(?:received|arrived|sent|typed|wrote|written|said|says|posted|logged|caught|got|found|"
+    r"reads?|pasted|submitted|entered|payload|string|message|email|ticket|comment|log line|"
+    r"attempt)\b[^.:\n]{0,40}:)[ \t]*+(?![\"'“‘(`>])([^\n]+)",
+    re.IGNORECASE,
+)
 
 
 def _split_samples(text: str) -> tuple[str, str]:
@@ -982,6 +1029,11 @@ def _split_samples(text: str) -> tuple[str, str]:
         return " "
 
     out = text
+    body = _BODY.match(out)
+    if body:
+        samples.append(body.group(2))
+        out = body.group(1) + "\n" + (body.group(3) or "")
+    out = _LABELLED.sub(lambda m: samples.append(m.group(2)) or m.group(1) + " ", out)
     for sample in (_FENCED, _BLOCK_QUOTE, _QUOTED, _EXAMPLE):
         out = sample.sub(cut, out)
     out = _SENTENCE.sub(lambda m: cut(m) if _REPORTED.search(m.group(0)) else m.group(0), out)
@@ -995,10 +1047,10 @@ def _analysed(text: str, strong: list[str]) -> bool:
     sample that targets tools or data is never excused, nor text addressing the model inside a
     document unless the prompt plainly discusses it.
     """
-    if _ACTING & set(strong):
-        return False
     outside, samples = _split_samples(text)
     if not samples:
+        return False
+    if "exfiltration" in strong or ("tool_abuse" in strong and _TOOL_USE.search(samples.lower())):
         return False
     plain, _ = normalise(outside)
     if set(strong) & set(_families(plain)) or _CARRY_OUT.search(plain):
