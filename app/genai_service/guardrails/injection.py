@@ -775,9 +775,14 @@ _CASE_OF = re.compile(
     r"it)){1,3}\b[^.;!?]{0,40}?\b(?:asks?|asked|tries|try|wants?|tells?|requests?|instructs?|"
     r"attempts?|says?|demands?|contains?|includes?|pushes|pressures?)\b[^.;!?,:]{0,80}$"
     r"|\b(?:requests?|messages?|attempts?|prompts?|inputs?|texts?|emails?|documents?|content|"
-    r"anyone|someone|users?|people)(?: (?:that|which|who))? (?:asking|telling|instructing|urging|"
-    r"trying to (?:get|make|trick)|asks?|tells?|tries to (?:get|make|trick))(?: (?:you|it|them|the "
-    r"(?:model|assistant|bot|ai)))?(?: to| into)?[^.;!?,:]{0,60}$"
+    r"anyone|someone|users?|people|attackers?|attacks?|payloads?|strings?|jailbreaks?)"
+    r"(?: (?:that|which|who))? (?:asking|telling|instructing|urging|saying|typing|writing|"
+    r"pasting|sending|trying to|try to|tries to|attempting to|attempts? to|aiming to|aims? to|"
+    r"designed to|meant to|seeking to|seeks? to|asks?|tells?|says?)(?: (?:get|make|trick))?"
+    r"(?: (?:you|it|them|the (?:model|assistant|bot|ai)))?(?: to| into)?[^.;!?,:]{0,60}$"
+    # A question about what something else does: "why does my eslint config ignore ...".
+    r"|\b(?:why|how|when) (?:does|do|did|would|will|can|could|should|is|are) (?!(?:you|u|i|we|one)\b)"
+    r"(?:my|the|this|our|their|its|it|\w+)(?: [\w-]+){0,3} $"
     r"|\b(?:such as|things like|phrases like|lines like|prompts like|e\.g\.,?)[ \"'“‘(]*$"
     r"|\blike [\"'“‘(]+$|\b(?:such as|like|e\.g\.)[^.;!?]{0,80}[\"'”’)],? (?:or|and) [\"'“‘(]+$"
 )
