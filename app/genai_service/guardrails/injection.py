@@ -162,8 +162,8 @@ def _join_spaced(text: str) -> str:
 # ------------------------------------------------------------------ signal families
 _Q_ANY = r"(?:previous|prior|above|earlier|preceding|foregoing|former|initial|original|old|existing|current|given|default|system|developer|safety|all|any|every|each|the|your|these|those|of|its|other|and|ethical|openai|anthropic|content|usual|normal|standard|built-in|moderation|model's|assistant's)"
 _Q_STRONG = r"(?:previous|prior|above|earlier|preceding|foregoing|former|initial|original|system|developer|your|its|safety|ethical|openai|anthropic)"
-_OVERRIDE_VERB = r"(?:ignore|ignoring|disregard|disregarding|forget|forgetting|override|bypass|abandon|neglect|discard|set aside|throw out|pay no (?:attention|heed) to|stop following|(?:do not|don't|dont|no longer|never) (?:follow|obey|adhere to|comply with|listen to))"
-_AI_OBJECT = r"(?:instructions?|prompts?|guidelines?|directives?|programming|guardrails?|training|system message|commands|orders)"
+_OVERRIDE_VERB = r"(?:ignore|ignoring|disregard|disregarding|forget|forgetting|override|bypass|abandon|scratch|drop|ditch|toss|wipe|erase|neglect|discard|set aside|throw out|pay no (?:attention|heed) to|stop following|(?:do not|don't|dont|no longer|never) (?:follow|obey|adhere to|comply with|listen to))"
+_AI_OBJECT = r"(?:instructions?|prompts?|guidelines?|guidance|directives?|programming|guardrails?|training|system message|commands|orders)"
 _GENERIC_OBJECT = r"(?:rules|restrictions|constraints|polic(?:y|ies)|limitations|filters|safeguards|context|directions|conditioning|conversation|messages?|text|everything)"
 
 # "The system message in the Windows event viewer", "the instructions for this shelf": the
@@ -192,6 +192,12 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
                 r"\b(?:instead|rather),? (?:of (?:that|your task)|you (?:will|must|should))\b"
             ),
             0.25,
+        ),
+        (
+            re.compile(
+                r"\b(?:everything|anything|all|whatever) (?:that )?you (?:were|'ve been|have been|got) (?:told|given|instructed|taught)\b[^.\n]{0,40}\b(?:no longer|(?:does|do)(?:n't| not)) (?:counts?|appl(?:y|ies)|matters?|holds?)\b"
+            ),
+            0.7,
         ),
         (
             re.compile(
@@ -226,6 +232,12 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
             0.4,
         ),
         (re.compile(r"\byou (?:are|will be) (?:now|no longer)\b"), 0.35),
+        (
+            re.compile(
+                r"\byour (?:instructions|rules|guidelines|system prompt|programming|directives|configuration|policy|policies) (?:have|has) (?:just )?been (?:updated|changed|replaced|rewritten|revised|modified|overridden|lifted|removed)\b"
+            ),
+            0.5,
+        ),
         (
             re.compile(
                 r"\b(?:your|the) (?:new|only|real|true) (?:task|goal|purpose|objective|job|role) (?:is|now is|will be)\b"
@@ -295,6 +307,18 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
             ),
             0.55,
         ),
+        (
+            re.compile(
+                r"\bwhat (?:were|was|have) you (?:been )?(?:told|given|instructed|asked|programmed)\b[^.?\n]{0,40}\b(?:before|prior to|at the start|initially|originally|first)\b"
+            ),
+            0.6,
+        ),
+        (
+            re.compile(
+                r"\b(?:secret|password|passphrase|key|code|flag)s? (?:from|in|inside|within|hidden in) your (?:instructions|prompt|system prompt|rules|context|configuration)\b|\b(?:spell|write|say|give|tell|encode|reverse|print)\b[^.\n]{0,30}\b(?:secret|password|passphrase|flag)\b[^.\n]{0,40}\b(?:backwards|in reverse|reversed|letter by letter|one letter at a time|with spaces between|in base64|as an acrostic|in pig latin)\b"
+            ),
+            0.55,
+        ),
         (re.compile(r"\bverbatim\b"), 0.2),
         (
             re.compile(
@@ -307,7 +331,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         (re.compile(r"\bdo anything now\b"), 0.85),
         (
             re.compile(
-                r"\b(?:you are|you're|act as|roleplay as|role-play as|pretend (?:to be|you are)|answer as|respond as|simulate|(?<!-)play(?: as)?|one as)\b[^\n]{0,80}\b(?:no (?:rules|laws|limits|restrictions|ethical limits|morals)|lawless|never (?:refuses|says no|adds warnings)|answers? (?:everything|anything|every question)|ignores? (?:every|all|any) \w+|does the opposite|opposite of (?:your|its) rules|what normal ai won't|free from all restrictions)"
+                r"\b(?:you are|you're|act as|roleplay as|role-play as|pretend (?:to be|you are)|answer as|respond as|simulate|(?<!-)play(?: as)?|one as)\b[^\n]{0,80}\b(?:no (?:rules|laws|limits|restrictions|ethical limits|morals)|lawless|never (?:refuses|says no|adds warnings|holds? back)|says (?:whatever|anything) (?:he|she|it|they) wants?|answers? (?:everything|anything|every question)|ignores? (?:every|all|any) \w+|does the opposite|opposite of (?:your|its) rules|what normal ai won't|free from all restrictions)"
             ),
             # A persona alone is a game; with a harmful request (or another signal) it flags.
             0.45,
@@ -340,7 +364,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         ),
         (
             re.compile(
-                r"\ban? (?:\w+ )?(?:ai|assistant|model|chatbot|bot|llm|version of (?:yourself|you))\b.{0,30}\b(?:with no|with(?:out)? any|without|free of|that has no|who has no|that ignores|that doesn't have|that does not have) (?:restrictions|rules|filters|filtering|limits|limitations|censorship|guidelines|ethics|morals|safety|guardrails|content polic\w+)\b"
+                r"\ban? (?:\w+ )?(?:ai|assistant|model|chatbot|bot|llm|version of (?:yourself|you))\b.{0,30}\b(?:with no|with zero|with(?:out)? any|without|free of|that has no|who has no|that ignores|that doesn't have|that does not have) (?:restrictions|rules|filters|filtering|limits|limitations|censorship|guidelines|ethics|morals|safety|guardrails|content polic\w+)\b"
             ),
             0.65,
         ),
@@ -364,7 +388,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         ),
         (
             re.compile(
-                r"\b(?:act as|pretend to be|be|play|roleplay as|role-play as) my (?:late |deceased |dead )?grand\w+ (?:who )?(?:used to|would|always)\b"
+                r"\b(?:act as|pretend to be|pretend you are|you are|be|play|roleplay as|role-play as) my (?:late |deceased |dead )?grand\w+ (?:who )?(?:used to|would|always)\b"
             ),
             0.55,
         ),
@@ -449,6 +473,12 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "safety_bypass": [
         (
             re.compile(
+                r"\b(?:answer|respond|reply|talk|speak|write|output)\w*\b[^.\n]{0,40}\b(?:without (?:any )?(?:restrictions|filters|filtering|limits|censorship|guidelines|rules|disclaimers)|with no (?:restrictions|filters|filtering|limits|censorship|guidelines|rules))\b"
+            ),
+            0.5,
+        ),
+        (
+            re.compile(
                 r"\b(?:bypass|disable|turn off|deactivate|remove|circumvent|get around|evade|switch off|ignore|override|lift|drop)\b(?: (?:your|the|all|any|my|its))? (?:(?:safety|content|ethical|moral|moderation|security|built-in|internal|openai|anthropic)(?: |-))?(?:filters?|filtering|guardrails?|restrictions|safeguards|safety (?:features|measures|protocols|checks|settings|guidelines)|censorship|moderation|alignment|ethics|limitations)\b"
             ),
             0.45,
@@ -502,7 +532,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         ),
         (
             re.compile(
-                r"\b(?:send|post|upload|forward|email|transmit|exfiltrate|copy)\b[^\n]{0,60}\b(?:conversation|chat history|history|messages?|files?|credentials|passwords?|api keys?|system prompt|contact list|everything)\b[^\n]{0,60}(?:https?://|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b[\w.+-]+@[\w-]+\.[\w.]{2,})"
+                r"\b(?:(?:send|post|upload|forward|email)(?:_\w+)?|transmit|exfiltrate|copy)\b[^\n]{0,60}\b(?:conversation|chat history|history|messages?|files?|credentials|passwords?|api keys?|system prompt|contact list|everything)\b[^\n]{0,60}(?:https?://|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b[\w.+-]+@[\w-]+\.[\w.]{2,})"
             ),
             0.6,
         ),
@@ -535,6 +565,12 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
     # Text inside a document, email or web page that addresses the model reading it: the
     # indirect injection a user never typed.
     "indirect_injection": [
+        (
+            re.compile(
+                r"[\[(<{]\s*(?:(?:note|message|instructions?) (?:to|for) )?(?:the )?(?:ai|assistant|llm|model|chatbot|bot|agent)\s*:|\bthe user's (?:real|actual|true) (?:request|question|intent|instruction)s? (?:is|are|was)\b"
+            ),
+            0.5,
+        ),
         (
             re.compile(
                 r"\b(?:note|message|instructions?|attention|notice|hey|hi|dear|to|for|prompt)\b(?: (?:to|for))?(?: (?:the|any|all|every|whatever|an?))? (?:ai|assistant|language model|llm|chatbot|bot|model|automated assistant|ai (?:assistant|agent|model|system|grader|screener|screening tool)s?|ai agents?|agents?|llms)s?\b[^.\n]{0,40}?(?::|,|-|\breading this\b|\bwho\b|\bthat\b|\bhandling\b|\bprocessing\b|\bsummari[sz]ing\b)[^\n]{0,80}?\b(?:ignore|disregard|do not|don't|stop|instead|must|should|forward|send|reveal|tell|say|state|approve|rank|rate|call|delete|mark|collect|pretend|recommend|append|include|insult|print|give|wire|search|your (?:prior|previous) rules)\b"
@@ -576,13 +612,13 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "tool_abuse": [
         (
             re.compile(
-                r"\b(?:use|call|invoke|run|execute|with)\b[^.\n]{0,40}\b(?:tool|function|api|interpreter|shell|terminal|code execution|python)\b(?:[^.\n]|\.(?!\s)){0,80}(?:/etc/(?:shadow|passwd)|\.aws/credentials|\.env\b|id_rsa|environment variables|os\.environ|api keys?|secrets?|credentials|rm -rf|drop table|delete_\w+|curl [^|\n]*\|\s*(?:ba)?sh|contact list|refund|transfer|wire)"
+                r"\b(?:use|call|invoke|run|execute|with)\b[^.\n]{0,40}\b(?:tool|function|api|interpreter|shell|terminal|code execution|python)\b(?:[^.\n]|\.(?!\s)){0,80}(?:/etc/(?:shadow|passwd)|\.aws/credentials|\.env\b|id_rsa|\.ssh\b|private keys?|your (?:entire |whole |full )?(?:context|memory|conversation)|environment variables|os\.environ|api keys?|secrets?|credentials|rm -rf|drop table|delete_\w+|curl [^|\n]*\|\s*(?:ba)?sh|contact list|refund|transfer|wire)"
             ),
             0.6,
         ),
         (
             re.compile(
-                r"\b(?:cat|read|print|dump|show|paste|reveal|list|output|exfiltrate)\b[^.\n]{0,40}(?:/etc/shadow|\.aws/credentials|id_rsa|os\.environ|(?:all|every) (?:the )?(?:secrets?|api keys?|credentials|environment variables))"
+                r"\b(?:cat|read|print|dump|show|paste|reveal|list|output|exfiltrate)\b[^.\n]{0,40}(?:/etc/shadow|\.aws/credentials|id_rsa|\.ssh\b|private keys?|os\.environ|(?:all|every) (?:the )?(?:secrets?|api keys?|credentials|environment variables))"
             ),
             0.55,
         ),
@@ -612,7 +648,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "harmful_request": [
         (
             re.compile(
-                r"\b(?:malware|ransomware|keylogger|phishing kit|untraceable gun|pipe bomb|explosives?|tnt|methamphetamine|shoplift\w*|stalk \w+|hack (?:an?|into|someone)\b|steal\w* (?:browser )?(?:passwords|credit card)|track my ex)"
+                r"\b(?:malware|ransomware|keylogger|phishing kit|untraceable gun|pipe bomb|explosives?|tnt|methamphetamine|shoplift\w*|stalk \w+|hack (?:an?|into|someone)\b|steal\w* (?:browser )?(?:passwords|credit card)|track my ex|(?:get|break|hack) into (?:my |someone's |a |his |her |their )?(?:\w+'s )?(?:wifi|wi-fi|account|email|phone|router))"
             ),
             0.3,
         ),
@@ -697,16 +733,19 @@ _GATES: dict[str, tuple[str, ...]] = {
         "rather", "void", "cancel", "revok", "obsolete", "outdated", "longer", "replaced",
         "null", "invalid", "lifted", "suspended", "test", "fake", "irrelevant", "deprecat",
         "appl", "matter", "exist", "count", "bind", "restrict", "vergiss", "missacht", "olvida",
-        "dimentica", "esque", "忽略", "无视", "忘记", "忘掉",
+        "dimentica", "esque", "忽略", "无视", "忘记", "忘掉", "scratch", "drop", "ditch", "toss",
+        "wipe", "erase", "told", "given", "taught",
     ),
     "new_instructions": (
-        "instruction", "rule", "directive", "system prompt", "order", "task", "from now",
+        "instruction", "rule", "directive", "system prompt", "order", "task", "from now", "polic",
+        "guideline", "programming", "configuration",
         "from this", "you are", "you will be", "goal", "purpose", "objective", "job", "role",
     ),
     "prompt_extraction": (
         "prompt", "instruction", "rule", "guideline", "directive", "configuration", "message",
         "words", "text", "everything", "content", "lines", "sentence", "told", "asked",
-        "programmed", "dump", "verbatim", "you are", "one", "context", "memory",
+        "programmed", "dump", "verbatim", "you are", "one", "context", "memory", "secret",
+        "password", "passphrase", "flag", "key", "code",
     ),
     "roleplay_jailbreak": (
         "anything now", "mode", "restriction", "rule", "limit", "filter", "censor", "guideline",
@@ -716,12 +755,14 @@ _GATES: dict[str, tuple[str, ...]] = {
         "warn", "disclaimer", "follow", "abide", "obey", "care about", "adhere", "freed",
         "liberated", "released", "unlocked", "free", "grand", "version of yourself", "alter ego",
         "shadow self", "programming", "lawless", "opposite", "answer", "normal ai", "grand",
-        "ethical limits", "technical detail", "real commands", "real code", "keygen",
+        "ethical limits", "technical detail", "real commands", "real code", "keygen", "hold",
+        "wants",
     ),
     "delimiter_injection": ("<|", "[", "<", "#", "**", "---", "===", "end of", "system", "admin"),
     "safety_bypass": (
         "filter", "guardrail", "restriction", "safeguard", "safety", "censorship", "moderation",
-        "alignment", "ethic", "limitation", "polic", "rules", "without",
+        "alignment", "ethic", "limitation", "polic", "rules", "without", "censor", "guideline",
+        "disclaimer", "limits",
     ),
     "authority_claim": (
         "override", "sudo", "authori", "maintenance mode", "debug mode", "i am", "i'm", "this is",
@@ -734,11 +775,12 @@ _GATES: dict[str, tuple[str, ...]] = {
     "tool_abuse": (
         "tool", "function", "api", "interpreter", "shell", "python", "terminal", "/etc/",
         "environ", "credentials", "id_rsa", "secret", "api key", "curl", "wget", "rm -rf",
-        "os.system", "drop table", "confirm", "without asking", "without checking",
+        "os.system", "drop table", "confirm", "without asking", "without checking", ".ssh",
+        "private key", "context", "memory", "conversation",
     ),
     "harmful_request": (
         "malware", "ransomware", "keylogger", "phishing", "gun", "bomb", "explosive", "tnt",
-        "meth", "shoplift", "stalk", "hack", "steal", "track my ex",
+        "meth", "shoplift", "stalk", "hack", "steal", "track my ex", "into",
     ),
     "encoded_payload": (
         "decode", "decipher", "decrypt", "translate", "convert", "interpret", "unscramble",
@@ -1016,7 +1058,6 @@ _TOOL_USE = re.compile(
 
 # A pasted body under a heading line ("Analyse this message:\n..."), its last line kept as the
 # user's own when there are several; and a labelled sample ("it arrived in a ticket: ...").
-_BODY = re.compile(r"\A([^\n]{0,200}:)[ \t]*\n(.+?)(\n[^\n]*)?\Z", re.DOTALL)
 _LABELLED = re.compile(
     r"(\b(?:received|arrived|sent|typed|wrote|written|said|says|posted|logged|caught|got|found|"
     r"reads?|pasted|submitted|entered|payload|string|message|email|ticket|comment|log line|"
@@ -1034,10 +1075,11 @@ def _split_samples(text: str) -> tuple[str, str]:
         return " "
 
     out = text
-    body = _BODY.match(out)
-    if body:
-        samples.append(body.group(2))
-        out = body.group(1) + "\n" + (body.group(3) or "")
+    head, newline, body = text.partition("\n")
+    if newline and len(head) <= 200 and head.rstrip().endswith(":") and body.strip():
+        pasted, _, last = body.rstrip().rpartition("\n")
+        samples.append(pasted or last)
+        out = head + "\n" + (last if pasted else "")
     out = _LABELLED.sub(lambda m: samples.append(m.group(2)) or m.group(1) + " ", out)
     for sample in (_FENCED, _BLOCK_QUOTE, _QUOTED, _EXAMPLE):
         out = sample.sub(cut, out)
