@@ -160,7 +160,7 @@ def _join_spaced(text: str) -> str:
 
 
 # ------------------------------------------------------------------ signal families
-_Q_ANY = r"(?:previous|prior|above|earlier|preceding|foregoing|former|initial|original|old|existing|current|given|default|system|developer|safety|all|any|every|each|the|your|these|those|of|its|other|and|ethical|openai|anthropic|content|usual|normal|standard|built-in|moderation|model's|assistant's)"
+_Q_ANY = r"(?:previous|prior|above|earlier|whatever|preceding|foregoing|former|initial|original|old|existing|current|given|default|system|developer|safety|all|any|every|each|the|your|these|those|of|its|other|and|ethical|openai|anthropic|content|usual|normal|standard|built-in|moderation|model's|assistant's)"
 _Q_STRONG = r"(?:previous|prior|above|earlier|preceding|foregoing|former|initial|original|system|developer|your|its|safety|ethical|openai|anthropic)"
 _OVERRIDE_VERB = r"(?:ignore|ignoring|disregard|disregarding|forget|forgetting|override|bypass|abandon|scratch|drop|ditch|toss|wipe|erase|neglect|discard|set aside|throw out|pay no (?:attention|heed) to|stop following|(?:do not|don't|dont|no longer|never) (?:follow|obey|adhere to|comply with|listen to))"
 _AI_OBJECT = r"(?:instructions?|prompts?|guidelines?|guidance|directives?|programming|guardrails?|training|system message|commands|orders)"
@@ -248,7 +248,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "prompt_extraction": [
         (
             re.compile(
-                rf"\b(?:reveal|show|print|display|output|repeat|recite|tell me|give me|share|leak|dump|expose|write out|spell out|paste|copy|list|provide|return|echo|translate|summari[sz]e|encode|what (?:is|are|was|were))\b(?: \S+){{0,5}} (?:(?:your|the|its|this|my|initial|original|hidden|secret|confidential|internal|full|entire|exact|complete|current) )+(?:system (?:prompt|message|instructions)|(?:initial|original|hidden|secret|confidential|internal|developer|pre-?)(?: |-)?(?:prompt|instructions|message|rules|directives|configuration)|(?:prompt|instructions|rules|guidelines|directives|configuration) (?:you were given|above|before this)|pre-?prompt|meta-?prompt)\b{_OTHER_OWNER}"
+                rf"\b(?:reveal|show|print|display|output|repeat|recite|tell me|give me|share|leak|dump|expose|write out|spell out|paste|copy|list|provide|return|echo|translate|summari[sz]e|encode|what (?:is|are|was|were))\b(?: \S+){{0,5}} (?:(?:your|the|its|this|my|initial|original|hidden|secret|confidential|internal|full|entire|exact|complete|current|raw) )+(?:system (?:prompt|message|instructions)|(?:initial|original|hidden|secret|confidential|internal|developer|pre-?)(?: |-)?(?:prompt|instructions|message|rules|directives|configuration)|(?:prompt|instructions|rules|guidelines|directives|configuration) (?:you were given|above|before this)|pre-?prompt|meta-?prompt)\b{_OTHER_OWNER}"
             ),
             0.7,
         ),
@@ -822,6 +822,9 @@ _CASE_OF = re.compile(
     r"pasting|sending|trying to|try to|tries to|attempting to|attempts? to|aiming to|aims? to|"
     r"designed to|meant to|seeking to|seeks? to|asks?|tells?|says?)(?: (?:get|make|trick))?"
     r"(?: (?:you|it|them|the (?:model|assistant|bot|ai)))?(?: to| into)?[^.;!?,:]{0,60}$"
+    r"|\b(?:users?|people|attackers?|someone|anyone|they)(?: \w+ly| can| could| may| might| will|"
+    r" often| sometimes| still| easily){0,3} (?:get|make|trick|convince|persuade|coax|manipulate)"
+    r" (?:the |a |an )?(?:model|it|bot|assistant|ai|llm|chatbot|agent)s? (?:to|into)[^.;!?,:]{0,40}$"
     # A question about what something else does: "why does my eslint config ignore ...".
     r"|\b(?:why|how|when) (?:does|do|did|would|will|can|could|should|is|are) (?!(?:you|u|i|we|one)\b)"
     r"(?:my|the|this|our|their|its|it|\w+)(?: [\w-]+){0,3} $"
