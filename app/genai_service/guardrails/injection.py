@@ -162,7 +162,7 @@ def _join_spaced(text: str) -> str:
 # ------------------------------------------------------------------ signal families
 _Q_ANY = r"(?:previous|prior|above|earlier|whatever|preceding|foregoing|former|initial|original|old|existing|current|given|default|system|developer|safety|all|any|every|each|the|your|these|those|of|its|other|and|ethical|openai|anthropic|content|usual|normal|standard|built-in|moderation|model's|assistant's)"
 _Q_STRONG = r"(?:previous|prior|above|earlier|preceding|foregoing|former|initial|original|system|developer|your|its|safety|ethical|openai|anthropic)"
-_OVERRIDE_VERB = r"(?:ignore|ignoring|disregard|disregarding|forget|forgetting|override|bypass|abandon|scratch|drop|ditch|toss|wipe|erase|neglect|discard|set aside|throw out|pay no (?:attention|heed) to|stop following|(?:do not|don't|dont|no longer|never) (?:follow|obey|adhere to|comply with|listen to))"
+_OVERRIDE_VERB = r"(?:ignore|ignoring|disregard|disregarding|forget|forgetting|override|bypass|abandon|neglect|discard|set aside|throw out|pay no (?:attention|heed) to|stop following|(?:do not|don't|dont|no longer|never) (?:follow|obey|adhere to|comply with|listen to))"
 _AI_OBJECT = r"(?:instructions?|prompts?|guidelines?|guidance|directives?|programming|guardrails?|training|system message|commands|orders)"
 _GENERIC_OBJECT = r"(?:rules|restrictions|constraints|polic(?:y|ies)|limitations|filters|safeguards|context|directions|conditioning|conversation|messages?|text|everything)"
 
@@ -192,6 +192,12 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
                 r"\b(?:instead|rather),? (?:of (?:that|your task)|you (?:will|must|should))\b"
             ),
             0.25,
+        ),
+        (
+            re.compile(
+                r"\b(?:scratch|drop|ditch|toss|wipe|erase)\b(?: (?:all|any|of|the))* (?:your(?: \w+)? (?:instructions|guidelines|guidance|directives|programming|guardrails|rules|system prompt|training)|(?:the )?(?:above|previous|prior|earlier|original|initial|system|safety|ethical)(?: \w+)? (?:instructions|guidelines|guidance|directives|programming|guardrails|system prompt))\b"
+            ),
+            0.7,
         ),
         (
             re.compile(
@@ -309,13 +315,13 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         ),
         (
             re.compile(
-                r"\bwhat (?:were|was|have) you (?:been )?(?:told|given|instructed|asked|programmed)\b[^.?\n]{0,40}\b(?:before|prior to|at the start|initially|originally|first)\b"
+                r"\bwhat (?:were|was|have) you (?:been )?(?:told|given|instructed|asked|programmed)\b[^.?\n]{0,40}\b(?:(?:before|prior to) (?:i|we|this (?:chat|conversation|session)|the (?:chat|conversation|session)|you (?:met|started|were deployed))|at the start|initially|originally)\b"
             ),
             0.6,
         ),
         (
             re.compile(
-                r"\b(?:secret|password|passphrase|key|code|flag)s? (?:from|in|inside|within|hidden in) your (?:instructions|prompt|system prompt|rules|context|configuration)\b|\b(?:spell|write|say|give|tell|encode|reverse|print)\b[^.\n]{0,30}\b(?:secret|password|passphrase|flag)\b[^.\n]{0,40}\b(?:backwards|in reverse|reversed|letter by letter|one letter at a time|with spaces between|in base64|as an acrostic|in pig latin)\b"
+                r"\b(?:secret|password|passphrase|flag)s? (?:from|in|inside|within|hidden in) your (?:instructions|prompt|system prompt|rules|context)\b|\b(?:spell|write|say|give|tell|encode|reverse|print)\b[^.\n]{0,30}\b(?:secret|password|passphrase|flag)\b[^.\n]{0,40}\b(?:backwards|in reverse|reversed|letter by letter|one letter at a time|with spaces between|in base64|as an acrostic|in pig latin)\b"
             ),
             0.55,
         ),
@@ -473,9 +479,10 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "safety_bypass": [
         (
             re.compile(
-                r"\b(?:answer|respond|reply|talk|speak|write|output)\w*\b[^.\n]{0,40}\b(?:without (?:any )?(?:restrictions|filters|filtering|limits|censorship|guidelines|rules|disclaimers)|with no (?:restrictions|filters|filtering|limits|censorship|guidelines|rules))\b"
+                r"\b(?:answer|respond|reply)\w*\b[^.\n]{0,40}\b(?:without (?:any )?(?:restrictions|filters|filtering|censorship|guidelines|rules)|with no (?:restrictions|filters|filtering|censorship|guidelines|rules))\b"
             ),
-            0.5,
+            # Evidence beside another signal: people ask for plain answers too.
+            0.4,
         ),
         (
             re.compile(
@@ -567,7 +574,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "indirect_injection": [
         (
             re.compile(
-                r"[\[(<{]\s*(?:(?:note|message|instructions?) (?:to|for) )?(?:the )?(?:ai|assistant|llm|model|chatbot|bot|agent)\s*:|\bthe user's (?:real|actual|true) (?:request|question|intent|instruction)s? (?:is|are|was)\b"
+                r"[\[(<{]\s*(?:(?:note|message|instructions?) (?:to|for) (?:the )?(?:ai|assistant|llm|model|chatbot|bot|agent)s?|(?:the )?(?:ai|assistant))\s*:\s*(?:ignore|disregard|the user|you|do not|don't|instead|new|always|never|forget|reveal|send|forward|tell|say|reply|respond|recommend)\b|\bthe user's (?:real|actual|true) (?:request|question|intent|instruction)s? (?:is|are|was)\b"
             ),
             0.5,
         ),
@@ -612,13 +619,13 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "tool_abuse": [
         (
             re.compile(
-                r"\b(?:use|call|invoke|run|execute|with)\b[^.\n]{0,40}\b(?:tool|function|api|interpreter|shell|terminal|code execution|python)\b(?:[^.\n]|\.(?!\s)){0,80}(?:/etc/(?:shadow|passwd)|\.aws/credentials|\.env\b|id_rsa|\.ssh\b|private keys?|your (?:entire |whole |full )?(?:context|memory|conversation)|environment variables|os\.environ|api keys?|secrets?|credentials|rm -rf|drop table|delete_\w+|curl [^|\n]*\|\s*(?:ba)?sh|contact list|refund|transfer|wire)"
+                r"\b(?:use|call|invoke|run|execute|with)\b[^.\n]{0,40}\b(?:tool|function|api|interpreter|shell|terminal|code execution|python)\b(?:[^.\n]|\.(?!\s)){0,80}(?:/etc/(?:shadow|passwd)|\.aws/credentials|\.env\b|id_rsa|your (?:entire |whole |full )?(?:context|memory|conversation)|environment variables|os\.environ|api keys?|secrets?|credentials|rm -rf|drop table|delete_\w+|curl [^|\n]*\|\s*(?:ba)?sh|contact list|refund|transfer|wire)"
             ),
             0.6,
         ),
         (
             re.compile(
-                r"\b(?:cat|read|print|dump|show|paste|reveal|list|output|exfiltrate)\b[^.\n]{0,40}(?:/etc/shadow|\.aws/credentials|id_rsa|\.ssh\b|private keys?|os\.environ|(?:all|every) (?:the )?(?:secrets?|api keys?|credentials|environment variables))"
+                r"\b(?:cat|read|print|dump|show|paste|reveal|list|output|exfiltrate)\b[^.\n]{0,40}(?:/etc/shadow|\.aws/credentials|id_rsa|os\.environ|(?:all|every) (?:the )?(?:secrets?|api keys?|credentials|environment variables))"
             ),
             0.55,
         ),
@@ -648,7 +655,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "harmful_request": [
         (
             re.compile(
-                r"\b(?:malware|ransomware|keylogger|phishing kit|untraceable gun|pipe bomb|explosives?|tnt|methamphetamine|shoplift\w*|stalk \w+|hack (?:an?|into|someone)\b|steal\w* (?:browser )?(?:passwords|credit card)|track my ex|(?:get|break|hack) into (?:my |someone's |a |his |her |their )?(?:\w+'s )?(?:wifi|wi-fi|account|email|phone|router))"
+                r"\b(?:malware|ransomware|keylogger|phishing kit|untraceable gun|pipe bomb|explosives?|tnt|methamphetamine|shoplift\w*|stalk \w+|hack (?:an?|into|someone)\b|steal\w* (?:browser )?(?:passwords|credit card)|track my ex|(?:get|break|hack) into (?:someone's|his|her|their|(?:my |a )?\w+'s) (?:wifi|wi-fi|account|email|phone|router))"
             ),
             0.3,
         ),
