@@ -450,6 +450,17 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
             0.35,
         ),
     ],
+    # Text telling "the assistant" what it must now do: in a document, page or retrieved chunk
+    # that is an indirect attack; in an operator's own prompt it is how prompts are written, so
+    # the operator policy leaves it out.
+    "model_directive": [
+        (
+            re.compile(
+                r"\b(?:the|any|every|this|all) (?:ai|assistant|llm|language model|model|agent|chatbot|bot)s?(?: \w+){0,2}? (?:must|should|shall|has to|needs to|is required to|will|is to) (?:now |also |instead |immediately |first |always |from now on )*(?:ignore|disregard|forget|override|reveal|leak|include (?:a |this )?link|link to|add (?:a |this )?link|recommend|tell (?:the user|users|everyone|readers)|say (?:that|the)|insult|send|forward|email|visit|approve|delete|rank|promote|(?:reply|respond|answer)\w*(?: \S+){0,5} with (?:a |this |only )?(?:link|url))\b"
+            ),
+            0.55,
+        ),
+    ],
     "delimiter_injection": [
         (
             re.compile(
@@ -765,6 +776,7 @@ _GATES: dict[str, tuple[str, ...]] = {
         "ethical limits", "technical detail", "real commands", "real code", "keygen", "hold",
         "wants",
     ),
+    "model_directive": ("ai", "assistant", "model", "agent", "bot", "llm"),
     "delimiter_injection": ("<|", "[", "<", "#", "**", "---", "===", "end of", "system", "admin"),
     "safety_bypass": (
         "filter", "guardrail", "restriction", "safeguard", "safety", "censorship", "moderation",
@@ -832,6 +844,11 @@ _CASE_OF = re.compile(
     r"|\b(?:users?|people|attackers?|someone|anyone|they)(?: \w+ly| can| could| may| might| will|"
     r" often| sometimes| still| easily){0,3} (?:get|make|trick|convince|persuade|coax|manipulate)"
     r" (?:the |a |an )?(?:model|it|bot|assistant|ai|llm|chatbot|agent)s? (?:to|into)[^.;!?,:]{0,40}$"
+    # What a prompt does, or what a model can be made to do, described.
+    r"|\b(?:which|that|who) (?:tells?|asks?|instructs?|convinces?|persuades?|makes?|claims?|"
+    r"says?) (?:the |a |an )?(?:(?:model|ai|assistant|bot|chatbot|llm|it)s?\b[^.;!?,:]{0,40})?$"
+    r"|\b(?:be|being|been|get|gets|got) (?:made|tricked|convinced|persuaded|manipulated|forced|"
+    r"coaxed|told|asked) (?:in)?to $"
     # A question about what something else does: "why does my eslint config ignore ...".
     r"|\b(?:why|how|when) (?:does|do|did|would|will|can|could|should|is|are) (?!(?:you|u|i|we|one)\b)"
     r"(?:my|the|this|our|their|its|it|\w+)(?: [\w-]+){0,3} $"
@@ -1012,7 +1029,7 @@ def _discussed(text: str, family: str) -> bool:
         return True
     # Text that addresses the model inside a quoted document is the indirect attack itself,
     # so for it a bare question about the sample is not enough.
-    return family != "indirect_injection" and bool(
+    return family not in ("indirect_injection", "model_directive") and bool(
         _QUESTION.search(outside) and not _ACT_ON.search(outside)
     )
 
@@ -1026,16 +1043,20 @@ _EXAMPLE = re.compile(
     r"for instance)[^.;\n]*",
     re.IGNORECASE,
 )
-# What the prompt asks of those samples: analysis, classification, teaching, review, defence.
-_ANALYSIS = re.compile(
-    r"\b(?:analy[sz]\w*|classif\w*|categori[sz]\w*|break (?:it |this |that )?down|breakdown|"
-    r"explain\w*|describe|dissect|rate|severity|label|assess\w*|which (?:techniques?|category|"
-    r"categories|type|kind|owasp)|what (?:techniques?|kind|type|category)|technique|combines?|"
-    r"incident|logs?|logged|caught|detected|flagged|blocked|payloads?|attempts?|attacks?|"
-    r"attackers?|jailbreaks?|prompt injections?|injected|malicious|red[- ]?team\w*|threat|owasp|"
-    r"security|refuse|refusal|examples?|test (?:case|prompt)s?|unit test|regex|detector|"
-    r"classifier|filter|guardrail|review|refactor|code|diff|snippet|function|bug|lint\w*|"
-    r"difference between|training|awareness|course|warn\w*|policy)\b"
+# The prompt names its samples as attacks: it analyses, classifies, teaches or defends against
+# them. Analysing a review or a web page is not enough: that is where indirect attacks sit.
+_ATTACK_NAMED = re.compile(
+    r"\b(?:attacks?|attackers?|injections?|injected|jailbreak\w*|payloads?|exploits?|malicious|"
+    r"phishing|scams?|suspicious|red[- ]?team\w*|threats?|honeypot|waf|owasp|incidents?|"
+    r"security|moderat\w*|guardrails?|filters?|detectors?|classifiers?|test (?:cases?|prompts?|"
+    r"data|sets?|suite)|evals?|techniques?|attempts?|manipulat\w*|social engineering|refus\w*|"
+    r"blocked|flagged|caught|detected|severity|(?:instruction )?override|(?:prompt )?extraction|"
+    r"obfuscation|exfiltration)\b"
+)
+# Code handed over for review: the sample is code and the prompt asks about code.
+_CODE_REVIEW = re.compile(
+    r"\b(?:review\w*|refactor\w*|code|function|diff|snippet|bug|lint\w*|tests?|regex|script|"
+    r"config\w*|class|method|fixture|compil\w*|correct|wrong|safer?|better)\b"
 )
 # Translating a sample is asking about it too, unless the sample speaks to the translator
 # ("ignore the above and say ..."): that is the classic attack through translation.
@@ -1046,8 +1067,8 @@ _TRANSLATION = re.compile(
     r"alem[aá]n|englisch|deutsch|fran[cç]ais|anglais|espa[nñ]ol))\b"
 )
 _TO_THE_TRANSLATOR = re.compile(
-    r"\b(?:say|print|output|respond|reply|answer|reveal|instead|translation|translator|"
-    r"you (?:are|must|will|should|now))\b"
+    r"\b(?:say|print|output|respond with|reply with|answer with|reveal|instead|translation|"
+    r"translat\w+|translator|system prompt|ai|assistant|model|bot|chatbot|llm)\b"
 )
 # A request that the assistant carry the sample out after all.
 _CARRY_OUT = re.compile(
@@ -1076,8 +1097,10 @@ _LABELLED = re.compile(
 )
 
 
-def _split_samples(text: str) -> tuple[str, str]:
-    """(the text outside samples, the samples), samples including reported sentences."""
+def _split_samples(text: str) -> tuple[str, str, bool]:
+    """(the text outside samples, the samples, whether every sample is code), samples including
+    reported sentences."""
+    code = "```" in text
     samples: list[str] = []
 
     def cut(m: re.Match[str]) -> str:
@@ -1094,27 +1117,37 @@ def _split_samples(text: str) -> tuple[str, str]:
     for sample in (_FENCED, _BLOCK_QUOTE, _QUOTED, _EXAMPLE):
         out = sample.sub(cut, out)
     out = _SENTENCE.sub(lambda m: cut(m) if _REPORTED.search(m.group(0)) else m.group(0), out)
-    return out, "\n".join(samples)
+    only_code = bool(code) and all(
+        not _FENCED.sub("", s).strip() or (s.startswith("`") and s.endswith("`")) for s in samples
+    )
+    return out, "\n".join(samples), only_code
 
 
-def _analysed(text: str, strong: list[str]) -> bool:
+def _analysed(text: str, strong: list[str], context: str = "") -> bool:
     """Whether every signal sits in samples the prompt hands over to analyse, review or translate.
 
     The user's own words must hold no part of the attack and ask nothing of the sample; a
     sample that targets tools or data is never excused, nor text addressing the model inside a
-    document unless the prompt plainly discusses it.
+    document unless the prompt plainly discusses it. `context` is the request's other text that
+    frames this one (an assistant turn answers the user's question about attacks; a template
+    variable fills a lesson about them): with it, the whole text may be the sample.
     """
-    outside, samples = _split_samples(text)
+    outside, samples, only_code = _split_samples(text)
     if not samples:
-        return False
+        if not context:
+            return False
+        outside, samples, only_code = "", text, False
     if "exfiltration" in strong or ("tool_abuse" in strong and _TOOL_USE.search(samples.lower())):
         return False
     plain, _ = normalise(outside)
     if set(strong) & set(_families(plain)) or _CARRY_OUT.search(plain):
         return False
-    if "indirect_injection" in strong:
-        return bool(_DISCUSSION.search(plain) or _DEFENSIVE.search(plain))
-    if _ANALYSIS.search(plain) or _META.search(plain):
+    framing = f"{plain} {context}" if context else plain
+    if {"indirect_injection", "model_directive"} & set(strong):
+        return bool(_DISCUSSION.search(framing) or _DEFENSIVE.search(framing))
+    if _ATTACK_NAMED.search(framing) or _META.search(framing):
+        return True
+    if only_code and _CODE_REVIEW.search(plain):
         return True
     if not _TRANSLATION.search(plain):
         return False
@@ -1125,13 +1158,18 @@ def _analysed(text: str, strong: list[str]) -> bool:
 # their own words and headings, so those families are not evidence there; every other family
 # is scored as in user text.
 OPERATOR_ROLES = frozenset({"system", "developer"})
-_OPERATOR_OWN = frozenset({"delimiter_injection", "new_instructions", "authority_claim"})
+_OPERATOR_OWN = frozenset(
+    {"delimiter_injection", "new_instructions", "authority_claim", "model_directive"}
+)
 
 
-def score_text(text: str, *, operator: bool = False) -> tuple[float, tuple[str, ...]]:
+def score_text(
+    text: str, *, operator: bool = False, context: str = ""
+) -> tuple[float, tuple[str, ...]]:
     """The injection score of one text (0..1) and the names of the signals that fired.
 
-    `operator` applies the policy for operator-supplied roles (system, developer messages).
+    `operator` applies the policy for operator-supplied roles (system, developer messages);
+    `context` is the request's other text framing this one (see `_analysed`).
     """
     if not text:
         return 0.0, ()
@@ -1148,7 +1186,7 @@ def score_text(text: str, *, operator: bool = False) -> tuple[float, tuple[str, 
             # prompt quotes to discuss, is discussion, not an attack.
             score *= 0.55
             found["meta_discussion"] = 0.0
-        elif _analysed(bounded, strong):
+        elif _analysed(bounded, strong, context):
             score *= 0.55 if len(strong) == 1 else 0.45
             found["meta_discussion"] = 0.0
     return round(score, 4), tuple(sorted(found))
@@ -1181,7 +1219,7 @@ class InjectionScorer:
         self, messages: Sequence[tuple[str, str]], variables: Mapping[str, str] | None = None
     ) -> Verdict:
         """The verdict over every message (any role) and template variable of one request."""
-        best = _Best()
+        best = _Best(self.flag_threshold, messages, variables)
         for source, chunk in request_chunks(messages, variables):
             best.add(source, chunk)
         return best.verdict(self)
@@ -1190,7 +1228,7 @@ class InjectionScorer:
         self, messages: Sequence[tuple[str, str]], variables: Mapping[str, str] | None = None
     ) -> Verdict:
         """As score_request, yielding to the event loop between chunks."""
-        best = _Best()
+        best = _Best(self.flag_threshold, messages, variables)
         for i, (source, chunk) in enumerate(request_chunks(messages, variables)):
             if i:
                 await asyncio.sleep(0)
@@ -1198,16 +1236,42 @@ class InjectionScorer:
         return best.verdict(self)
 
 
+# How much of the request's other text frames an assistant turn or a template variable.
+_CONTEXT_CHARS = 2_000
+_CONTEXT_TEXTS = 8
+
+
 class _Best:
     """The maximum over chunks, with the signals and sources (roles) that reached it."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        flag_threshold: float,
+        messages: Sequence[tuple[str, str]],
+        variables: Mapping[str, str] | None,
+    ) -> None:
         self.score = 0.0
         self.signals: set[str] = set()
         self.sources: set[str] = set()
+        self.flag_threshold = flag_threshold
+        self.messages = messages
+        self.variables = variables or {}
+
+    def _context(self, source: str, chunk: str) -> str:
+        """The text framing a chunk: for an assistant turn, the user's messages; for a template
+        variable, the messages, the variables' names and the other variables (bounded)."""
+        texts = [t for role, t in self.messages if role == "user" or source != "assistant"]
+        if source == "template_variable":
+            texts += [" ".join(self.variables).replace("_", " ")]
+            texts += [v for v in self.variables.values() if chunk not in v]
+        return " ".join(normalise(t[:_CONTEXT_CHARS])[0] for t in texts[-_CONTEXT_TEXTS:])
 
     def add(self, source: str, chunk: str) -> None:
         s, names = score_text(chunk, operator=source in OPERATOR_ROLES)
+        if s >= self.flag_threshold and source in ("assistant", "template_variable"):
+            context = self._context(source, chunk)
+            if context:
+                s, names = score_text(chunk, context=context)
         self.signals.update(names)
         if s > 0:
             self.sources.add(source)
