@@ -169,6 +169,7 @@ _GENERIC_OBJECT = r"(?:rules|restrictions|constraints|polic(?:y|ies)|limitations
 # "The system message in the Windows event viewer", "the instructions for this shelf": the
 # object belongs to something other than the assistant or this conversation.
 _OTHER_OWNER = r"(?! (?:in|of|for|from|on|inside) (?:the |a |an |my |our |this |that )?(?!(?:you|your|yours|this|chat|conversation|session|thread|assistant|model|bot|ai|llm|above|response|reply|answer|output|code|json|markdown|full|plain|english|verbatim)\b)\w)"
+_MODEL_MUST = r"\b(?:the|any|every|this|all) (?:ai|assistant|llm|language model|model|agent|chatbot|bot)s?(?: \w+){0,2}? (?:must|should|shall|has to|needs to|is required to|will|is to) (?:now |also |instead |immediately |first |always |from now on )*"
 _BAD_PERSONA = r"(?:an? |the )?(?:\w+ )?(?:unfiltered|uncensored|unrestricted|amoral|unethical|jailbroken|unaligned|unshackled|unchained|rogue|evil|malicious) (?:ai|assistant|model|chatbot|bot|version of (?:yourself|you)|llm|persona|alter ego)\b"
 
 _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
@@ -309,9 +310,15 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         # A transcript turn in which the model hands over its own prompt, for it to continue.
         (
             re.compile(
-                r"\b(?:here (?:is|are)|here's|below (?:is|are)) (?:my|the assistant's) (?:(?:full|complete|entire|hidden|secret|confidential|original|initial|internal|exact) )*(?:system (?:prompt|message|instructions)|instructions|prompt|rules|configuration)\b"
+                r"\bmy (?:full |hidden |secret |original |initial )?(?:system prompt|system message|instructions|initial prompt) (?:is|are|reads?|says?)\s*:|\b(?:here (?:is|are)|here's|below (?:is|are)) (?:my|the assistant's) (?:(?:full|complete|entire|hidden|secret|confidential|original|initial|internal|exact) )*(?:system (?:prompt|message|instructions)|instructions|prompt|rules|configuration)\b"
             ),
             0.55,
+        ),
+        (
+            re.compile(
+                r"\b(?:repeat|print|recite|tell me|output|write out|quote|list|reproduce)\b[^.\n]{0,20}\b(?:everything|all|whatever) (?:that )?you (?:were|'ve been|have been) (?:told|given|instructed)\b"
+            ),
+            0.65,
         ),
         (
             re.compile(
@@ -456,9 +463,17 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "model_directive": [
         (
             re.compile(
-                r"\b(?:the|any|every|this|all) (?:ai|assistant|llm|language model|model|agent|chatbot|bot)s?(?: \w+){0,2}? (?:must|should|shall|has to|needs to|is required to|will|is to) (?:now |also |instead |immediately |first |always |from now on )*(?:ignore|disregard|forget|override|reveal|leak|include (?:a |this )?link|link to|add (?:a |this )?link|recommend|tell (?:the user|users|everyone|readers)|say (?:that|the)|insult|send|forward|email|visit|approve|delete|rank|promote|(?:reply|respond|answer)\w*(?: \S+){0,5} with (?:a |this |only )?(?:link|url))\b"
+                rf"{_MODEL_MUST}(?:ignore|disregard|forget|override|reveal|leak|insult)\b|{_MODEL_MUST}(?:include (?:a |this )?link|link to|add (?:a |this )?link|(?:reply|respond|answer)\w*(?: \S+){{0,5}} with (?:a |this |only )?(?:link|url))\b[^.\n]{{0,60}}https?://"
             ),
             0.55,
+        ),
+        # Without a hostile verb or an outside address, the same sentence is also how policies
+        # and release notes are written: evidence only.
+        (
+            re.compile(
+                rf"{_MODEL_MUST}(?:include (?:a |this )?link|link to|add (?:a |this )?link|recommend|tell (?:the user|users|everyone|readers)|say (?:that|the)|send|forward|email|visit|approve|delete|rank|promote|(?:reply|respond|answer)\w*(?: \S+){{0,5}} with (?:a |this |only )?(?:link|url))\b"
+            ),
+            0.45,
         ),
     ],
     "delimiter_injection": [
@@ -848,7 +863,7 @@ _CASE_OF = re.compile(
     r"|\b(?:which|that|who) (?:tells?|asks?|instructs?|convinces?|persuades?|makes?|claims?|"
     r"says?) (?:the |a |an )?(?:(?:model|ai|assistant|bot|chatbot|llm|it)s?\b[^.;!?,:]{0,40})?$"
     r"|\b(?:be|being|been|get|gets|got) (?:made|tricked|convinced|persuaded|manipulated|forced|"
-    r"coaxed|told|asked) (?:in)?to $"
+    r"coaxed|told|asked) (?:in)?to $|\b(?:when|if|once|unless) (?:asked|told|instructed|prompted) to $"
     # A question about what something else does: "why does my eslint config ignore ...".
     r"|\b(?:why|how|when) (?:does|do|did|would|will|can|could|should|is|are) (?!(?:you|u|i|we|one)\b)"
     r"(?:my|the|this|our|their|its|it|\w+)(?: [\w-]+){0,3} $"
