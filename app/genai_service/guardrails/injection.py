@@ -1013,7 +1013,7 @@ _QUOTED = re.compile(
 # narration of an event, not an instruction to the assistant.
 _SENTENCE = re.compile(r"[^\n]+?(?:[.!?](?=\s|$)|$)", re.MULTILINE)
 _REPORTED = re.compile(
-    r"^\s*(?:[\w -]{1,30}:\s*)?(?:a|an|the|our|their|one|some|its|his|her) (?:[\w'’-]+ ){0,3}?"
+    r"^\s*(?:[\w -]{1,30}:\s*)?(?:a|an|the|our|their|one|some|its|his|her|my) (?:[\w'’-]+ ){0,3}?"
     r"(?:rendered|leaked|sent|wrote|said|posted|printed|output|returned|generated|produced|showed|"
     r"displayed|included|received|contained|told|loaded|fetched|ran|executed|followed|obeyed|"
     r"says|said|found|shows|notes|reports|reported|describes|mentions|claims)\b",
@@ -1067,6 +1067,21 @@ _ATTACK_NAMED = re.compile(
     r"data|sets?|suite)|evals?|techniques?|attempts?|manipulat\w*|social engineering|refus\w*|"
     r"blocked|flagged|caught|detected|severity|(?:instruction )?override|(?:prompt )?extraction|"
     r"obfuscation|exfiltration)\b"
+)
+# Analysing a sample, where nothing says the sample is a document being processed (a review,
+# an email, a page: the places indirect attacks sit).
+_ANALYSIS_VERB = re.compile(
+    r"\b(?:analy[sz]\w*|classif\w*|categori[sz]\w*|break (?:it |this |that )?down|breakdown|"
+    r"explain\w*|describe|dissect|label|assess\w*|evaluat\w*|what (?:is|does) (?:this|it|that)"
+    r"(?: \w+){0,3} (?:do|does|mean|means|trying|try|want|wants)|what (?:kind|type|category)|"
+    r"which (?:techniques?|category|type|kind|parts?)|structure|does (?:it|this|that) (?:really |"
+    r"actually |still )?work|why would (?:anyone|someone|people))\b"
+)
+_CONTENT = re.compile(
+    r"\b(?:reviews?|comments?|e-?mails?|pages?|posts?|tweets?|essays?|articles?|documents?|"
+    r"tickets?|letters?|notes?|memos?|reports?|feedback|transcripts?|files?|pdfs?|websites?|"
+    r"products?|customers?|sentiment|tone|grammar|spelling|topic|content|department|summar\w*|"
+    r"contract|resume|cv|invoice|chunk|search results?)\b"
 )
 # Code handed over for review: the sample is code and the prompt asks about code.
 _CODE_REVIEW = re.compile(
@@ -1161,6 +1176,8 @@ def _analysed(text: str, strong: list[str], context: str = "") -> bool:
     if {"indirect_injection", "model_directive"} & set(strong):
         return bool(_DISCUSSION.search(framing) or _DEFENSIVE.search(framing))
     if _ATTACK_NAMED.search(framing) or _META.search(framing):
+        return True
+    if _ANALYSIS_VERB.search(plain) and not _CONTENT.search(plain):
         return True
     if only_code and _CODE_REVIEW.search(plain):
         return True
