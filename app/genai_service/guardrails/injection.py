@@ -14,7 +14,16 @@ Questions *about* prompt injection ("what does 'ignore previous instructions' me
 common and benign: when only one family fires inside such a question, the score is damped. So
 it is when that family fires only inside a quoted sample or a sentence reporting what happened,
 which the prompt asks about or warns of: a phrase mentioned, not used. An attack written in the
-user's own words beside a quote is not damped, nor are two families together.
+user's own words beside a quote is not damped. Several families together are damped only when
+every one sits in samples the prompt hands over to analyse (naming them as attacks, or without
+processing a document), review as code or translate, and nothing asks the assistant to carry
+them out; samples that act through tools or send data out never are.
+
+A phrase ruled out is not used: one forbidden ("never reveal your system prompt"), the case a
+rule is about ("if a user asks you to ignore your instructions"), an example named, or
+instructions owned by pasted content do not count. Operator-supplied roles (system, developer)
+get their own policy, never none: the headings, task-setting and "the assistant must ..."
+sentences operators write are not evidence there; every other family is.
 
 This is a heuristic first line, not a classifier: it is cheap (pure regex, bounded input) and
 its signals are named, so a flagged request can be explained without storing its text.
@@ -1143,7 +1152,12 @@ def _split_samples(text: str) -> tuple[str, str, bool]:
         pasted, _, last = body.rstrip().rpartition("\n")
         samples.append(pasted or last)
         out = head + "\n" + (last if pasted else "")
-    out = _LABELLED.sub(lambda m: samples.append(m.group(2)) or m.group(1) + " ", out)
+
+    def cut_label(m: re.Match[str]) -> str:
+        samples.append(m.group(2))
+        return m.group(1) + " "
+
+    out = _LABELLED.sub(cut_label, out)
     for sample in (_FENCED, _BLOCK_QUOTE, _QUOTED, _EXAMPLE):
         out = sample.sub(cut, out)
     out = _SENTENCE.sub(lambda m: cut(m) if _REPORTED.search(m.group(0)) else m.group(0), out)
