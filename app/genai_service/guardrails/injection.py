@@ -14,7 +14,16 @@ Questions *about* prompt injection ("what does 'ignore previous instructions' me
 common and benign: when only one family fires inside such a question, the score is damped. So
 it is when that family fires only inside a quoted sample or a sentence reporting what happened,
 which the prompt asks about or warns of: a phrase mentioned, not used. An attack written in the
-user's own words beside a quote is not damped, nor are two families together.
+user's own words beside a quote is not damped. Several families together are damped only when
+every one sits in samples the prompt hands over to analyse (naming them as attacks, or without
+processing a document), review as code or translate, and nothing asks the assistant to carry
+them out; samples that act through tools or send data out never are.
+
+A phrase ruled out is not used: one forbidden ("never reveal your system prompt"), the case a
+rule is about ("if a user asks you to ignore your instructions"), an example named, or
+instructions owned by pasted content do not count. Operator-supplied roles (system, developer)
+get their own policy, never none: the headings, task-setting and "the assistant must ..."
+sentences operators write are not evidence there; every other family is.
 
 This is a heuristic first line, not a classifier: it is cheap (pure regex, bounded input) and
 its signals are named, so a flagged request can be explained without storing its text.
@@ -160,15 +169,16 @@ def _join_spaced(text: str) -> str:
 
 
 # ------------------------------------------------------------------ signal families
-_Q_ANY = r"(?:previous|prior|above|earlier|preceding|foregoing|former|initial|original|old|existing|current|given|default|system|developer|safety|all|any|every|each|the|your|these|those|of|its|other|and|ethical|openai|anthropic|content|usual|normal|standard|built-in|moderation|model's|assistant's)"
+_Q_ANY = r"(?:previous|prior|above|earlier|whatever|preceding|foregoing|former|initial|original|old|existing|current|given|default|system|developer|safety|all|any|every|each|the|your|these|those|of|its|other|and|ethical|openai|anthropic|content|usual|normal|standard|built-in|moderation|model's|assistant's)"
 _Q_STRONG = r"(?:previous|prior|above|earlier|preceding|foregoing|former|initial|original|system|developer|your|its|safety|ethical|openai|anthropic)"
 _OVERRIDE_VERB = r"(?:ignore|ignoring|disregard|disregarding|forget|forgetting|override|bypass|abandon|neglect|discard|set aside|throw out|pay no (?:attention|heed) to|stop following|(?:do not|don't|dont|no longer|never) (?:follow|obey|adhere to|comply with|listen to))"
-_AI_OBJECT = r"(?:instructions?|prompts?|guidelines?|directives?|programming|guardrails?|training|system message|commands|orders)"
+_AI_OBJECT = r"(?:instructions?|prompts?|guidelines?|guidance|directives?|programming|guardrails?|training|system message|commands|orders)"
 _GENERIC_OBJECT = r"(?:rules|restrictions|constraints|polic(?:y|ies)|limitations|filters|safeguards|context|directions|conditioning|conversation|messages?|text|everything)"
 
 # "The system message in the Windows event viewer", "the instructions for this shelf": the
 # object belongs to something other than the assistant or this conversation.
 _OTHER_OWNER = r"(?! (?:in|of|for|from|on|inside) (?:the |a |an |my |our |this |that )?(?!(?:you|your|yours|this|chat|conversation|session|thread|assistant|model|bot|ai|llm|above|response|reply|answer|output|code|json|markdown|full|plain|english|verbatim)\b)\w)"
+_MODEL_MUST = r"\b(?:the|any|every|this|all) (?:ai|assistant|llm|language model|model|agent|chatbot|bot)s?(?: \w+){0,2}? (?:must|should|shall|has to|needs to|is required to|will|is to) (?:now |also |instead |immediately |first |always |from now on )*"
 _BAD_PERSONA = r"(?:an? |the )?(?:\w+ )?(?:unfiltered|uncensored|unrestricted|amoral|unethical|jailbroken|unaligned|unshackled|unchained|rogue|evil|malicious) (?:ai|assistant|model|chatbot|bot|version of (?:yourself|you)|llm|persona|alter ego)\b"
 
 _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
@@ -192,6 +202,18 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
                 r"\b(?:instead|rather),? (?:of (?:that|your task)|you (?:will|must|should))\b"
             ),
             0.25,
+        ),
+        (
+            re.compile(
+                r"\b(?:scratch|drop|ditch|toss|wipe|erase)\b(?: (?:all|any|of|the))* (?:your(?: \w+)? (?:instructions|guidelines|guidance|directives|programming|guardrails|rules|system prompt|training)|(?:the )?(?:above|previous|prior|earlier|original|initial|system|safety|ethical)(?: \w+)? (?:instructions|guidelines|guidance|directives|programming|guardrails|system prompt))\b"
+            ),
+            0.7,
+        ),
+        (
+            re.compile(
+                r"\b(?:everything|anything|all|whatever) (?:that )?you (?:were|'ve been|have been|got) (?:told|given|instructed|taught)\b[^.\n]{0,40}\b(?:no longer|(?:does|do)(?:n't| not)) (?:counts?|appl(?:y|ies)|matters?|holds?)\b"
+            ),
+            0.7,
         ),
         (
             re.compile(
@@ -228,6 +250,12 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         (re.compile(r"\byou (?:are|will be) (?:now|no longer)\b"), 0.35),
         (
             re.compile(
+                r"\byour (?:instructions|rules|guidelines|system prompt|programming|directives|configuration|policy|policies) (?:have|has) (?:just )?been (?:updated|changed|replaced|rewritten|revised|modified|overridden|lifted|removed)\b"
+            ),
+            0.5,
+        ),
+        (
+            re.compile(
                 r"\b(?:your|the) (?:new|only|real|true) (?:task|goal|purpose|objective|job|role) (?:is|now is|will be)\b"
             ),
             0.45,
@@ -236,7 +264,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "prompt_extraction": [
         (
             re.compile(
-                rf"\b(?:reveal|show|print|display|output|repeat|recite|tell me|give me|share|leak|dump|expose|write out|spell out|paste|copy|list|provide|return|echo|translate|summari[sz]e|encode|what (?:is|are|was|were))\b(?: \S+){{0,5}} (?:(?:your|the|its|this|my|initial|original|hidden|secret|confidential|internal|full|entire|exact|complete|current) )+(?:system (?:prompt|message|instructions)|(?:initial|original|hidden|secret|confidential|internal|developer|pre-?)(?: |-)?(?:prompt|instructions|message|rules|directives|configuration)|(?:prompt|instructions|rules|guidelines|directives|configuration) (?:you were given|above|before this)|pre-?prompt|meta-?prompt)\b{_OTHER_OWNER}"
+                rf"\b(?:reveal|show|print|display|output|repeat|recite|tell me|give me|share|leak|dump|expose|write out|spell out|paste|copy|list|provide|return|echo|translate|summari[sz]e|encode|what (?:is|are|was|were))\b(?: \S+){{0,5}} (?:(?:your|the|its|this|my|initial|original|hidden|secret|confidential|internal|full|entire|exact|complete|current|raw) )+(?:system (?:prompt|message|instructions)|(?:initial|original|hidden|secret|confidential|internal|developer|pre-?)(?: |-)?(?:prompt|instructions|message|rules|directives|configuration)|(?:prompt|instructions|rules|guidelines|directives|configuration) (?:you were given|above|before this)|pre-?prompt|meta-?prompt)\b{_OTHER_OWNER}"
             ),
             0.7,
         ),
@@ -272,7 +300,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         ),
         (
             re.compile(
-                r"\b(?:reveal|show|print|display|output|repeat|recite|tell me|give me|share|leak|dump|expose|write out|spell out|paste|list|summari[sz]e|translate) (?:me )?(?:all )?(?:of )?your (?:(?:real|actual|true|own|original|full|exact|hidden|secret|internal|confidential) )?(?:one|instructions|prompt|rules|guidelines|directives|configuration|system prompt|context(?: window)?|memory)\b"
+                r"\b(?:reveal|show|print|display|output|repeat|recite|tell me|give me|share|leak|dump|expose|write out|spell out|paste|list|summari[sz]e|translate|continue) (?:me )?(?:all |the rest |the remainder )?(?:of )?your (?:(?:real|actual|true|own|original|full|exact|hidden|secret|internal|confidential) )?(?:one|instructions|prompt|rules|guidelines|directives|configuration|system prompt|context(?: window)?|memory)\b"
             ),
             0.65,
         ),
@@ -288,6 +316,31 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
             ),
             0.55,
         ),
+        # A transcript turn in which the model hands over its own prompt, for it to continue.
+        (
+            re.compile(
+                r"\bmy (?:full |hidden |secret |original |initial )?(?:system prompt|system message|instructions|initial prompt) (?:is|are|reads?|says?)\s*:|\b(?:here (?:is|are)|here's|below (?:is|are)) (?:my|the assistant's) (?:(?:full|complete|entire|hidden|secret|confidential|original|initial|internal|exact) )*(?:system (?:prompt|message|instructions)|instructions|prompt|rules|configuration)\b"
+            ),
+            0.55,
+        ),
+        (
+            re.compile(
+                r"\b(?:repeat|print|recite|tell me|output|write out|quote|list|reproduce)\b[^.\n]{0,20}\b(?:everything|all|whatever) (?:that )?you (?:were|'ve been|have been) (?:told|given|instructed)\b"
+            ),
+            0.65,
+        ),
+        (
+            re.compile(
+                r"\bwhat (?:were|was|have) you (?:been )?(?:told|given|instructed|asked|programmed)\b[^.?\n]{0,40}\b(?:(?:before|prior to) (?:i|we|this (?:chat|conversation|session)|the (?:chat|conversation|session)|you (?:met|started|were deployed))|at the start|initially|originally)\b"
+            ),
+            0.6,
+        ),
+        (
+            re.compile(
+                r"\b(?:secret|password|passphrase|flag)s? (?:from|in|inside|within|hidden in) your (?:instructions|prompt|system prompt|rules|context)\b|\b(?:spell|write|say|give|tell|encode|reverse|print)\b[^.\n]{0,30}\b(?:secret|password|passphrase|flag)\b[^.\n]{0,40}\b(?:backwards|in reverse|reversed|letter by letter|one letter at a time|with spaces between|in base64|as an acrostic|in pig latin)\b"
+            ),
+            0.55,
+        ),
         (re.compile(r"\bverbatim\b"), 0.2),
         (
             re.compile(
@@ -300,7 +353,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         (re.compile(r"\bdo anything now\b"), 0.85),
         (
             re.compile(
-                r"\b(?:you are|you're|act as|roleplay as|role-play as|pretend (?:to be|you are)|answer as|respond as|simulate|play(?: as)?|one as)\b[^\n]{0,80}\b(?:no (?:rules|laws|limits|restrictions|ethical limits|morals)|lawless|never (?:refuses|says no|adds warnings)|answers? (?:everything|anything|every question)|ignores? (?:every|all|any) \w+|does the opposite|opposite of (?:your|its) rules|what normal ai won't|free from all restrictions)"
+                r"\b(?:you are|you're|act as|roleplay as|role-play as|pretend (?:to be|you are)|answer as|respond as|simulate|(?<!-)play(?: as)?|one as)\b[^\n]{0,80}\b(?:no (?:rules|laws|limits|restrictions|ethical limits|morals)|lawless|never (?:refuses|says no|adds warnings|holds? back)|says (?:whatever|anything) (?:he|she|it|they) wants?|answers? (?:everything|anything|every question)|ignores? (?:every|all|any) \w+|does the opposite|opposite of (?:your|its) rules|what normal ai won't|free from all restrictions)"
             ),
             # A persona alone is a game; with a harmful request (or another signal) it flags.
             0.45,
@@ -333,7 +386,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         ),
         (
             re.compile(
-                r"\ban? (?:\w+ )?(?:ai|assistant|model|chatbot|bot|llm|version of (?:yourself|you))\b.{0,30}\b(?:with no|with(?:out)? any|without|free of|that has no|who has no|that ignores|that doesn't have|that does not have) (?:restrictions|rules|filters|filtering|limits|limitations|censorship|guidelines|ethics|morals|safety|guardrails|content polic\w+)\b"
+                r"\ban? (?:\w+ )?(?:ai|assistant|model|chatbot|bot|llm|version of (?:yourself|you))\b.{0,30}\b(?:with no|with zero|with(?:out)? any|without|free of|that has no|who has no|that ignores|that doesn't have|that does not have) (?:restrictions|rules|filters|filtering|limits|limitations|censorship|guidelines|ethics|morals|safety|guardrails|content polic\w+)\b"
             ),
             0.65,
         ),
@@ -357,13 +410,13 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         ),
         (
             re.compile(
-                r"\b(?:act as|pretend to be|be|play|roleplay as|role-play as) my (?:late |deceased |dead )?grand\w+ (?:who )?(?:used to|would|always)\b"
+                r"\b(?:act as|pretend to be|pretend you are|you are|be|play|roleplay as|role-play as) my (?:late |deceased |dead )?grand\w+ (?:who )?(?:used to|would|always)\b"
             ),
             0.55,
         ),
         (
             re.compile(
-                r"\b(?:pretend|imagine|act|behave|role-?play|play the (?:role|part)|you are|you're|simulate|become|be)\b.{0,80}\b(?:without|no|free (?:of|from)|not (?:bound|restricted|limited) by|unbound by|unconstrained by|ignores?|doesn't have|does not have|has no|have no)(?: any)? (?:restrictions|rules|limits|limitations|filters|filtering|censorship|guidelines|ethics|ethical (?:guidelines|constraints|boundaries)|morals|morality|safety|polic(?:y|ies)|content polic(?:y|ies)|boundaries|guardrails)\b"
+                r"(?<!\ba )(?<!\bthe )(?<!\bthis )\b(?:pretend|imagine|act|behave|role-?play|play the (?:role|part)|you are|you're|simulate|become|be)\b.{0,80}\b(?:without|no|free (?:of|from)|not (?:bound|restricted|limited) by|unbound by|unconstrained by|ignores?|doesn't have|does not have|has no|have no)(?: any)? (?:restrictions|rules|limits|limitations|filters|filtering|censorship|guidelines|ethics|ethical (?:guidelines|constraints|boundaries)|morals|morality|safety|polic(?:y|ies)|content polic(?:y|ies)|boundaries|guardrails)\b"
             ),
             0.7,
         ),
@@ -413,6 +466,25 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
             0.35,
         ),
     ],
+    # Text telling "the assistant" what it must now do: in a document, page or retrieved chunk
+    # that is an indirect attack; in an operator's own prompt it is how prompts are written, so
+    # the operator policy leaves it out.
+    "model_directive": [
+        (
+            re.compile(
+                rf"{_MODEL_MUST}(?:ignore|disregard|forget|override|reveal|leak|insult)\b|{_MODEL_MUST}(?:include (?:a |this )?link|link to|add (?:a |this )?link|(?:reply|respond|answer)\w*(?: \S+){{0,5}} with (?:a |this |only )?(?:link|url))\b[^.\n]{{0,60}}https?://"
+            ),
+            0.55,
+        ),
+        # Without a hostile verb or an outside address, the same sentence is also how policies
+        # and release notes are written: evidence only.
+        (
+            re.compile(
+                rf"{_MODEL_MUST}(?:include (?:a |this )?link|link to|add (?:a |this )?link|recommend|tell (?:the user|users|everyone|readers)|say (?:that|the)|send|forward|email|visit|approve|delete|rank|promote|(?:reply|respond|answer)\w*(?: \S+){{0,5}} with (?:a |this |only )?(?:link|url))\b"
+            ),
+            0.45,
+        ),
+    ],
     "delimiter_injection": [
         (
             re.compile(
@@ -440,6 +512,13 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         ),
     ],
     "safety_bypass": [
+        (
+            re.compile(
+                r"\b(?:answer|respond|reply)\w*\b[^.\n]{0,40}\b(?:without (?:any )?(?:restrictions|filters|filtering|censorship|guidelines|rules)|with no (?:restrictions|filters|filtering|censorship|guidelines|rules))\b"
+            ),
+            # Evidence beside another signal: people ask for plain answers too.
+            0.4,
+        ),
         (
             re.compile(
                 r"\b(?:bypass|disable|turn off|deactivate|remove|circumvent|get around|evade|switch off|ignore|override|lift|drop)\b(?: (?:your|the|all|any|my|its))? (?:(?:safety|content|ethical|moral|moderation|security|built-in|internal|openai|anthropic)(?: |-))?(?:filters?|filtering|guardrails?|restrictions|safeguards|safety (?:features|measures|protocols|checks|settings|guidelines)|censorship|moderation|alignment|ethics|limitations)\b"
@@ -495,7 +574,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         ),
         (
             re.compile(
-                r"\b(?:send|post|upload|forward|email|transmit|exfiltrate|copy)\b[^\n]{0,60}\b(?:conversation|chat history|history|messages?|files?|credentials|passwords?|api keys?|system prompt|contact list|everything)\b[^\n]{0,60}(?:https?://|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b[\w.+-]+@[\w-]+\.[\w.]{2,})"
+                r"\b(?:(?:send|post|upload|forward|email)(?:_\w+)?|transmit|exfiltrate|copy)\b[^\n]{0,60}\b(?:conversation|chat history|history|messages?|files?|credentials|passwords?|api keys?|system prompt|contact list|everything)\b[^\n]{0,60}(?:https?://|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b[\w.+-]+@[\w-]+\.[\w.]{2,})"
             ),
             0.6,
         ),
@@ -528,6 +607,12 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
     # Text inside a document, email or web page that addresses the model reading it: the
     # indirect injection a user never typed.
     "indirect_injection": [
+        (
+            re.compile(
+                r"[\[(<{]\s*(?:(?:note|message|instructions?) (?:to|for) (?:the )?(?:ai|assistant|llm|model|chatbot|bot|agent)s?|(?:the )?(?:ai|assistant))\s*:\s*(?:ignore|disregard|the user|you|do not|don't|instead|new|always|never|forget|reveal|send|forward|tell|say|reply|respond|recommend)\b|\bthe user's (?:real|actual|true) (?:request|question|intent|instruction)s? (?:is|are|was)\b"
+            ),
+            0.5,
+        ),
         (
             re.compile(
                 r"\b(?:note|message|instructions?|attention|notice|hey|hi|dear|to|for|prompt)\b(?: (?:to|for))?(?: (?:the|any|all|every|whatever|an?))? (?:ai|assistant|language model|llm|chatbot|bot|model|automated assistant|ai (?:assistant|agent|model|system|grader|screener|screening tool)s?|ai agents?|agents?|llms)s?\b[^.\n]{0,40}?(?::|,|-|\breading this\b|\bwho\b|\bthat\b|\bhandling\b|\bprocessing\b|\bsummari[sz]ing\b)[^\n]{0,80}?\b(?:ignore|disregard|do not|don't|stop|instead|must|should|forward|send|reveal|tell|say|state|approve|rank|rate|call|delete|mark|collect|pretend|recommend|append|include|insult|print|give|wire|search|your (?:prior|previous) rules)\b"
@@ -569,7 +654,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "tool_abuse": [
         (
             re.compile(
-                r"\b(?:use|call|invoke|run|execute|with)\b[^.\n]{0,40}\b(?:tool|function|api|interpreter|shell|terminal|code execution|python)\b[^\n]{0,80}(?:/etc/(?:shadow|passwd)|\.aws/credentials|\.env\b|id_rsa|environment variables|os\.environ|api keys?|secrets?|credentials|rm -rf|drop table|delete_\w+|curl [^|\n]*\|\s*(?:ba)?sh|contact list|refund|transfer|wire)"
+                r"\b(?:use|call|invoke|run|execute|with)\b[^.\n]{0,40}\b(?:tool|function|api|interpreter|shell|terminal|code execution|python)\b(?:[^.\n]|\.(?!\s)){0,80}(?:/etc/(?:shadow|passwd)|\.aws/credentials|\.env\b|id_rsa|your (?:entire |whole |full )?(?:context|memory|conversation)|environment variables|os\.environ|api keys?|secrets?|credentials|rm -rf|drop table|delete_\w+|curl [^|\n]*\|\s*(?:ba)?sh|contact list|refund|transfer|wire)"
             ),
             0.6,
         ),
@@ -581,7 +666,15 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
         ),
         (
             re.compile(
-                r"\b(?:curl|wget) [^|\n]*\|\s*(?:sudo )?(?:ba|z)?sh\b|\brm -rf /|\bos\.system\(|\bdrop table (?:if exists )?[\w.\"`]+\s*(?:;|$|cascade\b)|\b(?:run|execute|issue)\b[^.\n?]{0,20}\bdrop table (?:if exists )?[\w.\"`]+\b(?![^.\n]{0,60}\?)"
+                r"\b(?:curl|wget) [^|\n]*\|\s*(?:sudo )?(?:ba|z)?sh\b|\brm -rf /|\bos\.system\(|\bdrop table (?:if exists )?[\w.\"`]+\s*(?:;|$|cascade\b)"
+            ),
+            # A destructive command written out is also what code under review looks like;
+            # alone it is evidence, told to run it flags.
+            0.4,
+        ),
+        (
+            re.compile(
+                r"\b(?:run|execute|issue|exec|type|paste)\b[^.\n?]{0,40}(?:\bdrop table (?:if exists )?[\w.\"`]+\b(?![^.\n]{0,60}\?)|\b(?:curl|wget) [^|\n]*\|\s*(?:sudo )?(?:ba|z)?sh\b|\brm -rf /|\bos\.system\()"
             ),
             0.55,
         ),
@@ -597,7 +690,7 @@ _PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "harmful_request": [
         (
             re.compile(
-                r"\b(?:malware|ransomware|keylogger|phishing kit|untraceable gun|pipe bomb|explosives?|tnt|methamphetamine|shoplift\w*|stalk \w+|hack (?:an?|into|someone)\b|steal\w* (?:browser )?(?:passwords|credit card)|track my ex)"
+                r"\b(?:malware|ransomware|keylogger|phishing kit|untraceable gun|pipe bomb|explosives?|tnt|methamphetamine|shoplift\w*|stalk \w+|hack (?:an?|into|someone)\b|steal\w* (?:browser )?(?:passwords|credit card)|track my ex|(?:get|break|hack) into (?:someone's|his|her|their|(?:my |a )?\w+'s) (?:wifi|wi-fi|account|email|phone|router))"
             ),
             0.3,
         ),
@@ -682,16 +775,19 @@ _GATES: dict[str, tuple[str, ...]] = {
         "rather", "void", "cancel", "revok", "obsolete", "outdated", "longer", "replaced",
         "null", "invalid", "lifted", "suspended", "test", "fake", "irrelevant", "deprecat",
         "appl", "matter", "exist", "count", "bind", "restrict", "vergiss", "missacht", "olvida",
-        "dimentica", "esque", "忽略", "无视", "忘记", "忘掉",
+        "dimentica", "esque", "忽略", "无视", "忘记", "忘掉", "scratch", "drop", "ditch", "toss",
+        "wipe", "erase", "told", "given", "taught",
     ),
     "new_instructions": (
-        "instruction", "rule", "directive", "system prompt", "order", "task", "from now",
+        "instruction", "rule", "directive", "system prompt", "order", "task", "from now", "polic",
+        "guideline", "programming", "configuration",
         "from this", "you are", "you will be", "goal", "purpose", "objective", "job", "role",
     ),
     "prompt_extraction": (
         "prompt", "instruction", "rule", "guideline", "directive", "configuration", "message",
         "words", "text", "everything", "content", "lines", "sentence", "told", "asked",
-        "programmed", "dump", "verbatim", "you are", "one", "context", "memory",
+        "programmed", "dump", "verbatim", "you are", "one", "context", "memory", "secret",
+        "password", "passphrase", "flag", "key", "code",
     ),
     "roleplay_jailbreak": (
         "anything now", "mode", "restriction", "rule", "limit", "filter", "censor", "guideline",
@@ -701,12 +797,15 @@ _GATES: dict[str, tuple[str, ...]] = {
         "warn", "disclaimer", "follow", "abide", "obey", "care about", "adhere", "freed",
         "liberated", "released", "unlocked", "free", "grand", "version of yourself", "alter ego",
         "shadow self", "programming", "lawless", "opposite", "answer", "normal ai", "grand",
-        "ethical limits", "technical detail", "real commands", "real code", "keygen",
+        "ethical limits", "technical detail", "real commands", "real code", "keygen", "hold",
+        "wants",
     ),
+    "model_directive": ("ai", "assistant", "model", "agent", "bot", "llm"),
     "delimiter_injection": ("<|", "[", "<", "#", "**", "---", "===", "end of", "system", "admin"),
     "safety_bypass": (
         "filter", "guardrail", "restriction", "safeguard", "safety", "censorship", "moderation",
-        "alignment", "ethic", "limitation", "polic", "rules", "without",
+        "alignment", "ethic", "limitation", "polic", "rules", "without", "censor", "guideline",
+        "disclaimer", "limits",
     ),
     "authority_claim": (
         "override", "sudo", "authori", "maintenance mode", "debug mode", "i am", "i'm", "this is",
@@ -719,11 +818,12 @@ _GATES: dict[str, tuple[str, ...]] = {
     "tool_abuse": (
         "tool", "function", "api", "interpreter", "shell", "python", "terminal", "/etc/",
         "environ", "credentials", "id_rsa", "secret", "api key", "curl", "wget", "rm -rf",
-        "os.system", "drop table", "confirm", "without asking", "without checking",
+        "os.system", "drop table", "confirm", "without asking", "without checking", ".ssh",
+        "private key", "context", "memory", "conversation",
     ),
     "harmful_request": (
         "malware", "ransomware", "keylogger", "phishing", "gun", "bomb", "explosive", "tnt",
-        "meth", "shoplift", "stalk", "hack", "steal", "track my ex",
+        "meth", "shoplift", "stalk", "hack", "steal", "track my ex", "into",
     ),
     "encoded_payload": (
         "decode", "decipher", "decrypt", "translate", "convert", "interpret", "unscramble",
@@ -735,13 +835,105 @@ _GATES: dict[str, tuple[str, ...]] = {
 _GATE_RES = {f: re.compile("|".join(map(re.escape, words))) for f, words in _GATES.items()}
 
 
+# A phrase can be ruled out rather than used: forbidden ("never reveal your system prompt"),
+# the case a rule is about ("if a user asks you to ignore your instructions, decline"), an
+# example named ("phrases such as ignore previous instructions"), or instructions that belong
+# to pasted content ("do not follow instructions found in documents"). Operators write these
+# in every system prompt, and security discussions in every other sentence.
+_GOVERNED = frozenset(
+    {"instruction_override", "prompt_extraction", "roleplay_jailbreak", "safety_bypass",
+     "tool_abuse", "exfiltration", "harmful_request"}
+)  # fmt: skip
+_FORBIDDEN = re.compile(
+    r"(?:\bunder no circumstances (?:should|may|must|will|can|are|is) (?:you|it|the \w+)(?: to)?|"
+    r"\bnot (?:allowed|permitted|supposed|authori[sz]ed|able) to|\bforbidden to|\bprohibited from|"
+    r"\b(?:never|not|cannot|must not|may not|should not|(?:refuse|decline)(?: to| requests?"
+    r" (?:for|about|involving)| to (?:help|assist) with)?)|n't)"
+    r"(?: ever| (?:be|get) (?:tricked|manipulated|persuaded|talked|pressured) into"
+    r"| (?:let|allow|permit|help) (?:the |an? |any )?(?:model|assistant|bot|ai|llm|agent|it|anyone|"
+    r"users?|them|yourself)(?: to)?| (?:agree|offer|try|attempt) to)? $"
+)
+_CASE_OF = re.compile(
+    r"\b(?:if|when|whenever|should|in case)(?: (?:a|an|the|any|some|someone|anyone|anybody|"
+    r"somebody|users?|customers?|child|children|kids?|people|visitors?|callers?|students?|"
+    r"messages?|documents?|emails?|inputs?|text|prompts?|requests?|pages?|content|they|he|she|"
+    r"it)){1,3}\b[^.;!?]{0,40}?\b(?:asks?|asked|tries|try|wants?|tells?|requests?|instructs?|"
+    r"attempts?|says?|demands?|contains?|includes?|pushes|pressures?)\b[^.;!?,:]{0,80}$"
+    r"|\b(?:requests?|messages?|attempts?|prompts?|inputs?|texts?|emails?|documents?|content|"
+    r"anyone|someone|users?|people|attackers?|attacks?|payloads?|strings?|jailbreaks?)"
+    r"(?: (?:that|which|who))? (?:asking|telling|instructing|urging|saying|typing|writing|"
+    r"pasting|sending|trying to|try to|tries to|attempting to|attempts? to|aiming to|aims? to|"
+    r"designed to|meant to|seeking to|seeks? to|asks?|tells?|says?)(?: (?:get|make|trick))?"
+    r"(?: (?:you|it|them|the (?:model|assistant|bot|ai)))?(?: to| into)?[^.;!?,:]{0,60}$"
+    r"|\b(?:users?|people|attackers?|someone|anyone|they)(?: \w+ly| can| could| may| might| will|"
+    r" often| sometimes| still| easily){0,3} (?:get|make|trick|convince|persuade|coax|manipulate)"
+    r" (?:the |a |an )?(?:model|it|bot|assistant|ai|llm|chatbot|agent)s? (?:to|into)[^.;!?,:]{0,40}$"
+    # What a prompt does, or what a model can be made to do, described.
+    r"|\b(?:which|that|who) (?:tells?|asks?|instructs?|convinces?|persuades?|makes?|claims?|"
+    r"says?) (?:the |a |an )?(?:(?:model|ai|assistant|bot|chatbot|llm|it)s?\b[^.;!?,:]{0,40})?$"
+    r"|\b(?:be|being|been|get|gets|got) (?:made|tricked|convinced|persuaded|manipulated|forced|"
+    r"coaxed|told|asked) (?:in)?to $|\b(?:when|if|once|unless) (?:asked|told|instructed|prompted) to $"
+    # A question about what something else does: "why does my eslint config ignore ...".
+    r"|\b(?:why|how|when) (?:does|do|did|would|will|can|could|should|is|are) (?!(?:you|u|i|we|one)\b)"
+    r"(?:my|the|this|our|their|its|it|\w+)(?: [\w-]+){0,3} $"
+    r"|\b(?:such as|things like|phrases like|lines like|prompts like|e\.g\.,?)[ \"'“‘(]*$"
+    r"|\blike [\"'“‘(]+$|\b(?:such as|like|e\.g\.)[^.;!?]{0,80}[\"'”’)],? (?:or|and) [\"'“‘(]+$"
+)
+_PASTED_OWNER = re.compile(
+    r"^(?: (?:found|contained|embedded|written|hidden|placed|that appear|appearing))? "
+    r"(?:in|inside|within|from|of) (?:the |a |an |any |this |that |these |those |our |my |their "
+    r"|its )?(?:retrieved |pasted |quoted |external |user[- ]supplied )?(?:documents?|emails?|"
+    r"web ?pages?|pages?|websites?|files?|pdfs?|attachments?|tool (?:results?|outputs?)|search "
+    r"results|context|data|user content|manuals?|onboarding|docs?|handbook|guides?|forms?|readme|"
+    r"tickets?|articles?|reviews?|comments?|it|them|(?:the )?text below|tags|input)\b"
+)
+# "Forget the previous rules about formality": rules about a topic the user set, not the
+# assistant's own.
+_TOPIC_RULES = re.compile(
+    r"^ (?:about|regarding|on|for) (?!(?:you|your|yourself|the (?:assistant|model|ai|bot)|safety|"
+    r"content|ethic\w*|moderation|harm\w*|what you|how you|this (?:chat|conversation))\b)"
+)
+_ASSISTANT_OWNED = re.compile(r"\b(?:your|system|developer|safety|ethical|openai|anthropic)\b")
+# "Developer mode" on a phone, browser or console is a settings page.
+_DEVICE = re.compile(
+    r"\b(?:phones?|android|pixel|iphone|ios|chrome|browser|usb|debugging|settings|windows|xbox|"
+    r"playstation|device|extensions?|firmware|router|console|app store|apk)\b"
+)
+# "Translate this system prompt into Japanese: '...'": the prompt is the one supplied here.
+_SUPPLIED = re.compile(r"^[^.;!?]{0,60}?:\s*[\"'“‘]")
+
+
+def _governed(view: str, family: str, m: re.Match[str]) -> bool:
+    """Whether a match is ruled out, named as an example or owned by pasted content."""
+    before = view[max(0, m.start() - 160) : m.start()]
+    if _FORBIDDEN.search(before) or _CASE_OF.search(before):
+        return True
+    if family == "instruction_override":
+        after = view[m.end() : m.end() + 80]
+        return bool(
+            _PASTED_OWNER.search(after)
+            or (_TOPIC_RULES.search(after) and not _ASSISTANT_OWNED.search(m.group(0)))
+        )
+    if family == "roleplay_jailbreak" and "developer mode" in m.group(0):
+        return bool(_DEVICE.search(view[max(0, m.start() - 120) : m.end() + 120]))
+    if family == "prompt_extraction" and "you" not in m.group(0):
+        return bool(_SUPPLIED.search(view[m.end() : m.end() + 80]))
+    return False
+
+
+def _hit(view: str, family: str, pattern: re.Pattern[str]) -> bool:
+    if family not in _GOVERNED:
+        return pattern.search(view) is not None
+    return any(not _governed(view, family, m) for m in pattern.finditer(view))
+
+
 def _families(view: str) -> dict[str, float]:
     found: dict[str, float] = {}
     for family, patterns in _PATTERNS.items():
         if not _GATE_RES[family].search(view):
             continue
         for pattern, weight in patterns:
-            if weight > found.get(family, 0.0) and pattern.search(view):
+            if weight > found.get(family, 0.0) and _hit(view, family, pattern):
                 found[family] = weight
     return found
 
@@ -803,6 +995,7 @@ def _signals(text: str, depth: int) -> dict[str, float]:
 _DISCUSSION = re.compile(
     r"\b(?:explain (?:why|how|what)|why (?:a|an|this|the|is)|warn(?:ing|s)?|awareness|course|"
     r"training|phishing|scam|suspicious|red flag|trick|incident|dangerous|risky|considered|"
+    r"threat model|attackers?|defen[cs]es?|"
     r"is (?:this|it) (?:legit|safe|a scam))\b"
 )
 # A defensive question: how to stop, spot or survive an attack.
@@ -829,9 +1022,10 @@ _QUOTED = re.compile(
 # narration of an event, not an instruction to the assistant.
 _SENTENCE = re.compile(r"[^\n]+?(?:[.!?](?=\s|$)|$)", re.MULTILINE)
 _REPORTED = re.compile(
-    r"^\s*(?:[\w -]{1,30}:\s*)?(?:a|an|the|our|their|one|some|its|his|her) (?:[\w'’-]+ ){0,3}?"
+    r"^\s*(?:[\w -]{1,30}:\s*)?(?:a|an|the|our|their|one|some|its|his|her|my) (?:[\w'’-]+ ){0,3}?"
     r"(?:rendered|leaked|sent|wrote|said|posted|printed|output|returned|generated|produced|showed|"
-    r"displayed|included|received|contained|told|loaded|fetched|ran|executed|followed|obeyed)\b",
+    r"displayed|included|received|contained|told|loaded|fetched|ran|executed|followed|obeyed|"
+    r"says|said|found|shows|notes|reports|reported|describes|mentions|claims)\b",
     re.IGNORECASE,
 )
 
@@ -859,25 +1053,187 @@ def _discussed(text: str, family: str) -> bool:
         return True
     # Text that addresses the model inside a quoted document is the indirect attack itself,
     # so for it a bare question about the sample is not enough.
-    return family != "indirect_injection" and bool(
+    return family not in ("indirect_injection", "model_directive") and bool(
         _QUESTION.search(outside) and not _ACT_ON.search(outside)
     )
 
 
-def score_text(text: str) -> tuple[float, tuple[str, ...]]:
-    """The injection score of one text (0..1) and the names of the signals that fired."""
+# Samples a prompt hands over to be looked at rather than obeyed: fenced code, block quotes
+# ("> ..." lines), and what follows "such as" or "e.g." to the end of its clause.
+_FENCED = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
+_BLOCK_QUOTE = re.compile(r"(?:^|:)[ \t]*>[^\n]*", re.MULTILINE)
+_EXAMPLE = re.compile(
+    r"\b(?:such as|things like|phrases like|lines like|prompts like|e\.g\.|for example|"
+    r"for instance)[^.;\n]*",
+    re.IGNORECASE,
+)
+# The prompt names its samples as attacks: it analyses, classifies, teaches or defends against
+# them. Analysing a review or a web page is not enough: that is where indirect attacks sit.
+_ATTACK_NAMED = re.compile(
+    r"\b(?:attacks?|attackers?|injections?|injected|jailbreak\w*|payloads?|exploits?|malicious|"
+    r"phishing|scams?|suspicious|red[- ]?team\w*|threats?|honeypot|waf|owasp|incidents?|"
+    r"security|moderat\w*|guardrails?|filters?|detectors?|classifiers?|test (?:cases?|prompts?|"
+    r"data|sets?|suite)|evals?|techniques?|attempts?|manipulat\w*|social engineering|refus\w*|"
+    r"blocked|flagged|caught|detected|severity|(?:instruction )?override|(?:prompt )?extraction|"
+    r"obfuscation|exfiltration)\b"
+)
+# Analysing a sample, where nothing says the sample is a document being processed (a review,
+# an email, a page: the places indirect attacks sit).
+_ANALYSIS_VERB = re.compile(
+    r"\b(?:analy[sz]\w*|classif\w*|categori[sz]\w*|break (?:it |this |that )?down|breakdown|"
+    r"explain\w*|describe|dissect|label|assess\w*|evaluat\w*|what (?:is|does) (?:this|it|that)"
+    r"(?: \w+){0,3} (?:do|does|mean|means|trying|try|want|wants)|what (?:kind|type|category)|"
+    r"which (?:techniques?|category|type|kind|parts?)|structure|does (?:it|this|that) (?:really |"
+    r"actually |still )?work|why would (?:anyone|someone|people))\b"
+)
+_CONTENT = re.compile(
+    r"\b(?:reviews?|comments?|e-?mails?|pages?|posts?|tweets?|essays?|articles?|documents?|"
+    r"tickets?|letters?|notes?|memos?|reports?|feedback|transcripts?|files?|pdfs?|websites?|"
+    r"products?|customers?|sentiment|tone|grammar|spelling|topic|content|department|summar\w*|"
+    r"contract|resume|cv|invoice|chunk|search results?)\b"
+)
+# Code handed over for review: the sample is code and the prompt asks about code.
+_CODE_REVIEW = re.compile(
+    r"\b(?:review\w*|refactor\w*|code|function|diff|snippet|bug|lint\w*|tests?|regex|script|"
+    r"config\w*|class|method|fixture|compil\w*|correct|wrong|safer?|better)\b"
+)
+# Translating a sample is asking about it too, unless the sample speaks to the translator
+# ("ignore the above and say ..."): that is the classic attack through translation.
+_TRANSLATION = re.compile(
+    r"\b(?:translat\w*|how do (?:you|i|we) say|traduc\w*|[uü]bersetz\w*|tradu[sz]\w*|"
+    r"c[oó]mo se dice|(?:into|to|in|en|auf|ins) (?:english|french|german|spanish|italian|"
+    r"portuguese|dutch|japanese|chinese|korean|arabic|russian|polish|ingl[eé]s|franc[eé]s|"
+    r"alem[aá]n|englisch|deutsch|fran[cç]ais|anglais|espa[nñ]ol))\b"
+)
+_TO_THE_TRANSLATOR = re.compile(
+    r"\b(?:say|print|output|respond with|reply with|answer with|reveal|instead|translation|"
+    r"translat\w+|translator|system prompt|ai|assistant|model|bot|chatbot|llm)\b"
+)
+# A request that the assistant carry the sample out after all.
+_CARRY_OUT = re.compile(
+    r"(?<!not )(?<!n't )(?<!never )\b(?:do (?:it|this|that|so|the same|what (?:it|they|this|that|the \w+) says?)|then do|"
+    r"follow (?:it|them|this|that|these|those|its|the (?:quoted|above|following|sample)|"
+    r"exactly)|obey|execute (?:it|this|that|them)|comply|carry (?:it |this |that |them )?out|"
+    r"act on|act (?:it )?out|as (?:your|the) (?:new )?(?:instructions|rules|prompt|task|system)|"
+    r"apply (?:it|them|this)|run (?:it|this)|go ahead|try it|demonstrate|on yourself|"
+    r"pretend (?:to|you|that)|role-?play (?:as|it|this|that)|play along|stay in character|answer as|respond as|reply as|you are now|from now on)\b"
+)
+# A sample that sends data out, or tells an agent to use its tools, is still what an agent
+# might act on, quoted or not; a command merely written out in code under review is not.
+_TOOL_USE = re.compile(
+    r"\b(?:use|call|invoke|with|run|execute)\b[^.\n]{0,30}\b(?:tool|function|api|shell|terminal|"
+    r"interpreter|code execution)\b|\b(?:your|the) (?:\w+ )?(?:tool|plugin)s?\b"
+)
+
+
+# A pasted body under a heading line ("Analyse this message:\n..."), its last line kept as the
+# user's own when there are several; and a labelled sample ("it arrived in a ticket: ...").
+_LABELLED = re.compile(
+    r"(\b(?:received|arrived|sent|typed|wrote|written|said|says|posted|logged|caught|got|found|"
+    r"reads?|pasted|submitted|entered|payload|string|message|email|ticket|comment|log line|"
+    r"attempt)\b[^.:\n]{0,40}:)[ \t]*+(?![\"'“‘(`>])([^\n]+)",
+    re.IGNORECASE,
+)
+
+
+def _split_samples(text: str) -> tuple[str, str, bool]:
+    """(the text outside samples, the samples, whether every sample is code), samples including
+    reported sentences."""
+    code = "```" in text
+    samples: list[str] = []
+
+    def cut(m: re.Match[str]) -> str:
+        samples.append(m.group(0))
+        return " "
+
+    out = text
+    head, newline, body = text.partition("\n")
+    if newline and len(head) <= 200 and head.rstrip().endswith(":") and body.strip():
+        pasted, _, last = body.rstrip().rpartition("\n")
+        samples.append(pasted or last)
+        out = head + "\n" + (last if pasted else "")
+
+    def cut_label(m: re.Match[str]) -> str:
+        samples.append(m.group(2))
+        return m.group(1) + " "
+
+    out = _LABELLED.sub(cut_label, out)
+    for sample in (_FENCED, _BLOCK_QUOTE, _QUOTED, _EXAMPLE):
+        out = sample.sub(cut, out)
+    out = _SENTENCE.sub(lambda m: cut(m) if _REPORTED.search(m.group(0)) else m.group(0), out)
+    only_code = bool(code) and all(
+        not _FENCED.sub("", s).strip() or (s.startswith("`") and s.endswith("`")) for s in samples
+    )
+    return out, "\n".join(samples), only_code
+
+
+def _analysed(text: str, strong: list[str], context: str = "") -> bool:
+    """Whether every signal sits in samples the prompt hands over to analyse, review or translate.
+
+    The user's own words must hold no part of the attack and ask nothing of the sample; a
+    sample that targets tools or data is never excused, nor text addressing the model inside a
+    document unless the prompt plainly discusses it. `context` is the request's other text that
+    frames this one (an assistant turn answers the user's question about attacks; a template
+    variable fills a lesson about them): with it, the whole text may be the sample.
+    """
+    outside, samples, only_code = _split_samples(text)
+    if not samples:
+        if not context:
+            return False
+        outside, samples, only_code = "", text, False
+    if "exfiltration" in strong or ("tool_abuse" in strong and _TOOL_USE.search(samples.lower())):
+        return False
+    plain, _ = normalise(outside)
+    if set(strong) & set(_families(plain)) or _CARRY_OUT.search(plain):
+        return False
+    framing = f"{plain} {context}" if context else plain
+    if {"indirect_injection", "model_directive"} & set(strong):
+        return bool(_DISCUSSION.search(framing) or _DEFENSIVE.search(framing))
+    if _ATTACK_NAMED.search(framing) or _META.search(framing):
+        return True
+    if _ANALYSIS_VERB.search(plain) and not _CONTENT.search(plain):
+        return True
+    if only_code and _CODE_REVIEW.search(plain):
+        return True
+    if not _TRANSLATION.search(plain):
+        return False
+    return not _TO_THE_TRANSLATOR.search(normalise(samples)[0])
+
+
+# Operator-supplied roles (system, developer) set the assistant's persona, task and format in
+# their own words and headings, so those families are not evidence there; every other family
+# is scored as in user text.
+OPERATOR_ROLES = frozenset({"system", "developer"})
+_OPERATOR_OWN = frozenset(
+    {"delimiter_injection", "new_instructions", "authority_claim", "model_directive"}
+)
+
+
+def score_text(
+    text: str, *, operator: bool = False, context: str = ""
+) -> tuple[float, tuple[str, ...]]:
+    """The injection score of one text (0..1) and the names of the signals that fired.
+
+    `operator` applies the policy for operator-supplied roles (system, developer messages);
+    `context` is the request's other text framing this one (see `_analysed`).
+    """
     if not text:
         return 0.0, ()
     found = _signals(text, 0)
+    if operator:
+        found = {f: w for f, w in found.items() if f not in _OPERATOR_OWN}
     score = _combine(found.values())
     strong = [f for f in found if f not in ("obfuscation", "encoded_payload")]
-    if len(strong) == 1 and "obfuscation" not in found:
+    if strong and "obfuscation" not in found:
         bounded = _bound(text)
         plain, _ = normalise(bounded)
-        if _META.search(plain) or _discussed(bounded, strong[0]):
+        if len(strong) == 1 and (_META.search(plain) or _discussed(bounded, strong[0])):
             # A single family inside a question about injection, or only in a sample the
             # prompt quotes to discuss, is discussion, not an attack.
             score *= 0.55
+            found["meta_discussion"] = 0.0
+        elif _analysed(bounded, strong, context):
+            score *= 0.55 if len(strong) == 1 else 0.45
             found["meta_discussion"] = 0.0
     return round(score, 4), tuple(sorted(found))
 
@@ -909,7 +1265,7 @@ class InjectionScorer:
         self, messages: Sequence[tuple[str, str]], variables: Mapping[str, str] | None = None
     ) -> Verdict:
         """The verdict over every message (any role) and template variable of one request."""
-        best = _Best()
+        best = _Best(self.flag_threshold, messages, variables)
         for source, chunk in request_chunks(messages, variables):
             best.add(source, chunk)
         return best.verdict(self)
@@ -918,7 +1274,7 @@ class InjectionScorer:
         self, messages: Sequence[tuple[str, str]], variables: Mapping[str, str] | None = None
     ) -> Verdict:
         """As score_request, yielding to the event loop between chunks."""
-        best = _Best()
+        best = _Best(self.flag_threshold, messages, variables)
         for i, (source, chunk) in enumerate(request_chunks(messages, variables)):
             if i:
                 await asyncio.sleep(0)
@@ -926,16 +1282,42 @@ class InjectionScorer:
         return best.verdict(self)
 
 
+# How much of the request's other text frames an assistant turn or a template variable.
+_CONTEXT_CHARS = 2_000
+_CONTEXT_TEXTS = 8
+
+
 class _Best:
     """The maximum over chunks, with the signals and sources (roles) that reached it."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        flag_threshold: float,
+        messages: Sequence[tuple[str, str]],
+        variables: Mapping[str, str] | None,
+    ) -> None:
         self.score = 0.0
         self.signals: set[str] = set()
         self.sources: set[str] = set()
+        self.flag_threshold = flag_threshold
+        self.messages = messages
+        self.variables = variables or {}
+
+    def _context(self, source: str, chunk: str) -> str:
+        """The text framing a chunk: for an assistant turn, the user's messages; for a template
+        variable, the messages, the variables' names and the other variables (bounded)."""
+        texts = [t for role, t in self.messages if role == "user" or source != "assistant"]
+        if source == "template_variable":
+            texts += [" ".join(self.variables).replace("_", " ")]
+            texts += [v for v in self.variables.values() if chunk not in v]
+        return " ".join(normalise(t[:_CONTEXT_CHARS])[0] for t in texts[-_CONTEXT_TEXTS:])
 
     def add(self, source: str, chunk: str) -> None:
-        s, names = score_text(chunk)
+        s, names = score_text(chunk, operator=source in OPERATOR_ROLES)
+        if s >= self.flag_threshold and source in ("assistant", "template_variable"):
+            context = self._context(source, chunk)
+            if context:
+                s, names = score_text(chunk, context=context)
         self.signals.update(names)
         if s > 0:
             self.sources.add(source)
