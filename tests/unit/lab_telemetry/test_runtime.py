@@ -12,16 +12,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from lab_telemetry import runtime, setup
+from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.unit
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_lag_window_reports_the_worst_lag_of_the_window_only() -> None:
