@@ -181,6 +181,16 @@ def service_command(port: int, app: str = "genai_service.main:create_app") -> li
     ]
 
 
+def prometheus_exporter_env(port: int) -> dict[str, str]:
+    """What makes a service serve its metrics natively (OTel's Prometheus exporter) on
+    127.0.0.1:port, so a test reads them with no collector."""
+    return {
+        "OTEL_METRICS_EXPORTER": "prometheus",
+        "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1",
+        "OTEL_EXPORTER_PROMETHEUS_PORT": str(port),
+    }
+
+
 @contextlib.contextmanager
 def run_service(
     env: dict[str, str] | None = None,

@@ -21,7 +21,7 @@ from tools.otlp_receiver import (
     otlp_grpc_receiver,
     otlp_http_receiver,
 )
-from tools.processes import free_port, run_service
+from tools.processes import free_port, prometheus_exporter_env, run_service
 
 pytestmark = pytest.mark.contract
 
@@ -254,9 +254,7 @@ def test_service_keeps_answering_when_the_collector_is_unreachable() -> None:
         "OTEL_TRACES_EXPORTER": "otlp",
         "OTEL_LOGS_EXPORTER": "otlp",
         # Metrics are scraped natively, so the drop counter is readable with no collector.
-        "OTEL_METRICS_EXPORTER": "prometheus",
-        "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1",
-        "OTEL_EXPORTER_PROMETHEUS_PORT": str(metrics_port),
+        **prometheus_exporter_env(metrics_port),
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{dead_port}",
         "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
         "OTEL_EXPORTER_OTLP_TIMEOUT": "1",

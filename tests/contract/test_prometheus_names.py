@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from lab_telemetry.instruments import catalogue
-from tools.processes import free_port, run_service
+from tools.processes import free_port, prometheus_exporter_env, run_service
 
 pytestmark = pytest.mark.contract
 
@@ -39,9 +39,7 @@ def exposed(text: str) -> tuple[dict[str, str], set[str], list[str]]:
 def test_scraped_series_names_match_the_catalogue() -> None:
     port = free_port()
     env = {
-        "OTEL_METRICS_EXPORTER": "prometheus",
-        "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1",
-        "OTEL_EXPORTER_PROMETHEUS_PORT": str(port),
+        **prometheus_exporter_env(port),
         "DEPLOYMENT_ENVIRONMENT": "names-test",
         "SIM_LATENCY_MS": "0",
         "SIM_TOKEN_MS": "0",
