@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from lab_telemetry.instruments import catalogue
+from tests.unit.lab_telemetry.test_runtime import RUNTIME_METRICS
 from tools.processes import free_port, prometheus_exporter_env, run_service
 
 pytestmark = pytest.mark.contract
@@ -93,15 +94,8 @@ def test_scraped_series_names_match_the_catalogue() -> None:
         "genai_lab.exceptions.unhandled",
         "genai_lab.simulated_users.active",
         "genai_lab.budget.daily_usd",
-        # Runtime metrics (lab_telemetry.runtime); the memory limit is absent
-        # outside a container with a limit, so it is not expected here.
-        "process.cpu.time",
-        "process.memory.usage",
-        "process.memory.virtual",
-        "process.thread.count",
-        "process.open_file_descriptor.count",
-        "cpython.gc.collections",
-        "genai_lab.event_loop.lag",
+        # Runtime metrics (lab_telemetry.runtime).
+        *RUNTIME_METRICS,
     ]
     for name in produced:
         spec = catalogue()[name]
