@@ -135,13 +135,7 @@ class _Reading:
         ]
         if category == "latency":
             order = [(self.p95, "prometheus http p95 latency"), order[1]]
-        for s, source in order:
-            if s and s.labels.get(ROUTE_LABEL):
-                return _Finding(s.labels[ROUTE_LABEL], source)
-        routes = Counter(e.route for e in self.error_logs if e.route)
-        if routes:
-            return _Finding(routes.most_common(1)[0][0], "loki error logs")
-        return None
+        return _first_label(order, ROUTE_LABEL, [e.route for e in self.error_logs])
 
     def model(self) -> _Finding | None:
         """The model at fault, only from a signal that fits the alert: failing provider calls
@@ -154,13 +148,7 @@ class _Reading:
             order.append((self.model_p95, "prometheus gen_ai operation p95"))
         elif self.incident.category == "cost":
             order.insert(0, (self.cost, "prometheus genai_lab_cost_usd_total"))
-        for s, source in order:
-            if s and s.labels.get(MODEL_LABEL):
-                return _Finding(s.labels[MODEL_LABEL], source)
-        models = Counter(e.model for e in self.error_logs if e.model)
-        if models:
-            return _Finding(models.most_common(1)[0][0], "loki error logs")
-        return None
+        return _first_label(order, MODEL_LABEL, [e.model for e in self.error_logs])
 
     def error_message(self) -> _Finding | None:
         if self.top_log:
@@ -178,6 +166,20 @@ class _Reading:
         if d := annotations.get("description"):
             return _Finding(d, "alert annotation description")
         return None
+
+
+def _first_label(
+    order: list[tuple[SeriesStats | None, str]], label: str, logged: list[str | None]
+) -> _Finding | None:
+    """The label from the first series in order that has it, else the value the error logs
+    name most often."""
+    for s, source in order:
+        if s and s.labels.get(label):
+            return _Finding(s.labels[label], source)
+    counts = Counter(v for v in logged if v)
+    if counts:
+        return _Finding(counts.most_common(1)[0][0], "loki error logs")
+    return None
 
 
 def _top_message(logs: list[LogEntry]) -> tuple[str, int] | None:
