@@ -88,8 +88,16 @@ class Module:
         return {k: v for _, b in self.blocks("module") for k, v in b.items()}
 
     def text(self) -> str:
-        """Every expression of the module (comments excluded) as one string to search."""
-        return json.dumps(self.files)
+        """Every expression of the module (comments and `moved` blocks excluded) as one string
+        to search. A `moved` block names an address that no longer exists on purpose."""
+        return json.dumps(
+            {n: {k: v for k, v in f.items() if k != "moved"} for n, f in self.files.items()}
+        )
+
+    @property
+    def moves(self) -> list[tuple[str, str]]:
+        """(from, to) of every `moved` block, addresses as written."""
+        return [(m["from"].strip("${}"), m["to"].strip("${}")) for _, m in self.blocks("moved")]
 
     def resource(self, rtype: str, name: str) -> dict[str, Any]:
         for _, b in self.blocks("resource"):

@@ -116,6 +116,18 @@ def test_reference_check_catches_undeclared_names() -> None:
 
 
 @pytest.mark.parametrize("module_dir", hcl.MODULE_DIRS, ids=lambda p: p.name)
+def test_every_move_leaves_a_removed_address_for_a_declared_one(module_dir: Any) -> None:
+    module = hcl.load(module_dir)
+    for old, new in module.moves:
+        gone, now = hcl.refs(old), hcl.refs(new)
+        assert not gone["resource"] & module.resources, f"moved from {old}, which still exists"
+        assert not gone["module"] & set(module.module_calls), f"moved from {old}, still called"
+        assert now["resource"] <= module.resources, f"moved to {new}, which is not declared"
+        assert now["module"] <= set(module.module_calls), f"moved to {new}, not called"
+        assert now["resource"] or now["module"], new
+
+
+@pytest.mark.parametrize("module_dir", hcl.MODULE_DIRS, ids=lambda p: p.name)
 def test_variables_and_outputs_are_described(module_dir: Any) -> None:
     module = hcl.load(module_dir)
     for kind, items in (("variable", module.variables), ("output", module.outputs)):
