@@ -190,6 +190,15 @@ def _top_message(logs: list[LogEntry]) -> tuple[str, int] | None:
     return text, n
 
 
+def _labelled_change(
+    s: SeriesStats | None, label: str, unknown: str, text: str, unit: str
+) -> str | None:
+    """text with the series' label value (or `unknown`) and its change, or None without it."""
+    if not s:
+        return None
+    return text.format(s.labels.get(label, unknown), _change(s, unit))
+
+
 def _cause(r: _Reading, route: _Finding | None, model: _Finding | None) -> str:
     if text := anomaly.cause(r.incident, r.ctx):
         return text
@@ -224,28 +233,22 @@ def _cause(r: _Reading, route: _Finding | None, model: _Finding | None) -> str:
         return f'Errors logged{where}: "{r.top_log[0]}" ({r.top_log[1]} times in the window)'
 
     def latency() -> str | None:
-        parts = []
-        if r.p95:
-            rt = r.p95.labels.get(ROUTE_LABEL, "a route")
-            parts.append(f"p95 latency of {rt} {_change(r.p95, ' s')}")
-        if r.model_p95:
-            m = r.model_p95.labels.get(MODEL_LABEL, "the model")
-            parts.append(f"model {m} p95 {_change(r.model_p95, ' s')}")
-        return "Slow responses: " + "; ".join(parts) if parts else None
+        parts = [
+            _labelled_change(r.p95, ROUTE_LABEL, "a route", "p95 latency of {} {}", " s"),
+            _labelled_change(r.model_p95, MODEL_LABEL, "the model", "model {} p95 {}", " s"),
+        ]
+        found = [p for p in parts if p]
+        return "Slow responses: " + "; ".join(found) if found else None
 
     def cost() -> str | None:
-        s = r.cost
-        if not s:
-            return None
-        m = s.labels.get(MODEL_LABEL, "an unlabelled model")
-        return f"Spend driven by {m}: {_change(s, ' USD/h')}"
+        return _labelled_change(
+            r.cost, MODEL_LABEL, "an unlabelled model", "Spend driven by {}: {}", " USD/h"
+        )
 
     def error_rate() -> str | None:
-        s = r.error_rate
-        if not s:
-            return None
-        rt = s.labels.get(ROUTE_LABEL, "a route")
-        return f"HTTP 5xx responses from {rt}: {_change(s, '/s')}"
+        return _labelled_change(
+            r.error_rate, ROUTE_LABEL, "a route", "HTTP 5xx responses from {}: {}", "/s"
+        )
 
     order: dict[str, list[Callable[[], str | None]]] = {
         "availability": [exceptions, provider, logs, error_rate],
