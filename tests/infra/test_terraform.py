@@ -312,10 +312,12 @@ def _statements() -> list[tuple[str, dict[str, Any]]]:
     for module_dir in hcl.MODULE_DIRS:
         module = hcl.load(module_dir)
         for _, block in module.blocks("data"):
-            for name, body in block.get("aws_iam_policy_document", {}).items():
-                out += [(f"{module_dir.name}/{name}", s) for s in body.get("statement", [])]
-                for dyn in body.get("dynamic", []):
-                    out += [(f"{module_dir.name}/{name}", c) for c in dyn["statement"]["content"]]
+            for name, doc in block.get("aws_iam_policy_document", {}).items():
+                for key, body in module.instances(doc):
+                    policy = f"{module_dir.name}/{name}{key}"
+                    out += [(policy, s) for s in body.get("statement", [])]
+                    for dyn in body.get("dynamic", []):
+                        out += [(policy, c) for c in dyn["statement"]["content"]]
     assert out
     return out
 
