@@ -181,6 +181,10 @@ def service_command(port: int, app: str = "genai_service.main:create_app") -> li
     ]
 
 
+#: The simulated model answering at once: no first-token latency, no per-token delay.
+INSTANT_MODEL = {"SIM_LATENCY_MS": "0", "SIM_TOKEN_MS": "0"}
+
+
 def prometheus_exporter_env(port: int) -> dict[str, str]:
     """What makes a service serve its metrics natively (OTel's Prometheus exporter) on
     127.0.0.1:port, so a test reads them with no collector."""

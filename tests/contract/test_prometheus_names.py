@@ -14,7 +14,7 @@ import pytest
 
 from lab_telemetry.instruments import catalogue
 from tests.unit.lab_telemetry.test_runtime import RUNTIME_METRICS
-from tools.processes import free_port, prometheus_exporter_env, run_service
+from tools.processes import INSTANT_MODEL, free_port, prometheus_exporter_env, run_service
 
 pytestmark = pytest.mark.contract
 
@@ -42,8 +42,7 @@ def test_scraped_series_names_match_the_catalogue() -> None:
     env = {
         **prometheus_exporter_env(port),
         "DEPLOYMENT_ENVIRONMENT": "names-test",
-        "SIM_LATENCY_MS": "0",
-        "SIM_TOKEN_MS": "0",
+        **INSTANT_MODEL,
         "SIM_ERROR_RATES": "throttled=0.3",
         "RATE_LIMITS_ENABLED": "false",
         "LOG_GENERATOR_ENABLED": "false",

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from genai_service.settings import Settings
 from tests.unit.lab_telemetry.conftest import in_memory_telemetry, pipeline  # noqa: F401  (fixtures)
+from tools.processes import INSTANT_MODEL
 
 CHAT = "/v1/chat/completions"
 MODEL = "claude-haiku-4-5"
@@ -29,7 +30,7 @@ def chat(text: str, **extra: Any) -> dict[str, Any]:
 def instant_settings(**overrides: Any) -> Settings:
     """The environment's settings, with a simulated model that answers at once and never
     times out."""
-    base = Settings.from_env({"SIM_LATENCY_MS": "0", "SIM_TOKEN_MS": "0", "SIM_TIMEOUT_S": "0"})
+    base = Settings.from_env({**INSTANT_MODEL, "SIM_TIMEOUT_S": "0"})
     return replace(base, **overrides)
 
 
