@@ -20,12 +20,14 @@ Environment (all optional; Locust's own LOCUST_* options work as usual):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import lab_shapes
@@ -171,18 +173,30 @@ class GenAIUser(HttpUser):
             **extra,
         }
 
-    def _post(self, path: str, name: str, body: dict[str, Any], task_name: str) -> None:
+    @contextlib.contextmanager
+    def _posted(
+        self, path: str, name: str, body: dict[str, Any], task_name: str, *, stream: bool = False
+    ) -> Iterator[Any]:
+        """POSTs as Locust measures it; yields the response when it is a 200, else None (the
+        request already marked failed, by status)."""
         with self.client.post(
             path,
             json=body,
             headers=self._headers(task_name),
             name=name,
             timeout=TIMEOUT_S,
+            stream=stream,
             catch_response=True,
         ) as r:
             if r.status_code != 200:
                 r.failure(failure_name(r.status_code, r.text))
+                yield None
             else:
+                yield r
+
+    def _post(self, path: str, name: str, body: dict[str, Any], task_name: str) -> None:
+        with self._posted(path, name, body, task_name) as r:
+            if r is not None:
                 r.success()
 
     @task(40)
@@ -196,17 +210,10 @@ class GenAIUser(HttpUser):
         prompt = f"{random.choice(ASKS)} {random.choice(TOPICS)} (case {random.randrange(10**6)})"
         body = self._chat_body(prompt, stream=True, stream_options={"include_usage": True})
         started = time.perf_counter()
-        with self.client.post(
-            "/v1/chat/completions",
-            json=body,
-            headers=self._headers("chat_stream"),
-            name="chat (stream)",
-            timeout=TIMEOUT_S,
-            stream=True,
-            catch_response=True,
+        with self._posted(
+            "/v1/chat/completions", "chat (stream)", body, "chat_stream", stream=True
         ) as r:
-            if r.status_code != 200:
-                r.failure(failure_name(r.status_code, r.text))
+            if r is None:
                 return
             first_token_ms: float | None = None
             done, error, received = False, "", 0

@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 
 from aiops.anomaly.signals import SIGNALS
-from tools.processes import ROOT, free_port, run_prometheus, run_service
+from tools.processes import ROOT, free_port, prometheus_exporter_env, run_prometheus, run_service
 
 RATE_PER_S = 12.0
 # The recording rules take 5-minute rates: until a series is 5 minutes old its rate is still
@@ -139,9 +139,7 @@ async def _run(service_url: str, prom_url: str) -> dict[str, Any]:
 def record(workdir: Path) -> dict[str, Any]:
     metrics_port = free_port()
     env = {
-        "OTEL_METRICS_EXPORTER": "prometheus",
-        "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1",
-        "OTEL_EXPORTER_PROMETHEUS_PORT": str(metrics_port),
+        **prometheus_exporter_env(metrics_port),
         "DEPLOYMENT_ENVIRONMENT": "anomaly-record",
         "ADMIN_TOKEN": ADMIN_TOKEN,
         "SIM_LATENCY_MS": "40",

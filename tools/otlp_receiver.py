@@ -15,7 +15,6 @@ import zlib
 from collections.abc import Callable, Iterator
 from concurrent import futures
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from google.protobuf.message import Message
@@ -24,6 +23,7 @@ from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2, metric
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
 from tools.processes import free_port
+from tools.recorder import QuietHandler, serving
 
 # (request, response) message classes by signal.
 REQUEST_TYPES: dict[str, tuple[type[Message], type[Message]]] = {
@@ -153,7 +153,7 @@ def otlp_http_receiver() -> Iterator[tuple[str, Received]]:
     received = Received()
     paths = {"/v1/traces": "traces", "/v1/metrics": "metrics", "/v1/logs": "logs"}
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             signal = paths.get(self.path)
             length = int(self.headers.get("Content-Length", "0"))
@@ -165,24 +165,10 @@ def otlp_http_receiver() -> Iterator[tuple[str, Received]]:
             body = _decompress(body, self.headers.get("Content-Encoding"))
             received.add(signal, body)
             response = REQUEST_TYPES[signal][1]().SerializeToString()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-protobuf")
-            self.send_header("Content-Length", str(len(response)))
-            self.end_headers()
-            self.wfile.write(response)
+            self.answer(200, response, "application/x-protobuf")
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    port = free_port()
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}", received
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield url, received
 
 
 @contextlib.contextmanager

@@ -181,6 +181,20 @@ def service_command(port: int, app: str = "genai_service.main:create_app") -> li
     ]
 
 
+#: The simulated model answering at once: no first-token latency, no per-token delay.
+INSTANT_MODEL = {"SIM_LATENCY_MS": "0", "SIM_TOKEN_MS": "0"}
+
+
+def prometheus_exporter_env(port: int) -> dict[str, str]:
+    """What makes a service serve its metrics natively (OTel's Prometheus exporter) on
+    127.0.0.1:port, so a test reads them with no collector."""
+    return {
+        "OTEL_METRICS_EXPORTER": "prometheus",
+        "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1",
+        "OTEL_EXPORTER_PROMETHEUS_PORT": str(port),
+    }
+
+
 @contextlib.contextmanager
 def run_service(
     env: dict[str, str] | None = None,
@@ -200,6 +214,24 @@ def run_service(
 
 
 @contextlib.contextmanager
+def _run_prometheus_project_tool(
+    name: str, tool: str, config: Path, workdir: Path, *flags: str, ready_path: str = "/-/ready"
+) -> Iterator[RunningProcess]:
+    """A Prometheus-project binary from `make tools` (they share these flags) with its config
+    file, on a free loopback port, working in workdir."""
+    port = free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        str(real_tool(tool)),
+        f"--config.file={config}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        *flags,
+    ]
+    with run_process(name, cmd, port=port, ready_path=ready_path, cwd=workdir) as proc:
+        yield proc
+
+
+@contextlib.contextmanager
 def run_prometheus(
     config_yaml: str, workdir: Path, *, extra_args: Sequence[str] = ()
 ) -> Iterator[RunningProcess]:
@@ -207,56 +239,44 @@ def run_prometheus(
 
     The config is written to workdir/prometheus.yml, so relative rule_files resolve there.
     """
-    port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "prometheus.yml"
     config.write_text(config_yaml)
-    cmd = [
-        str(real_tool("prometheus")),
-        f"--config.file={config}",
+    with _run_prometheus_project_tool(
+        "prometheus",
+        "prometheus",
+        config,
+        workdir,
         f"--storage.tsdb.path={workdir / 'data'}",
-        f"--web.listen-address=127.0.0.1:{port}",
         "--web.enable-remote-write-receiver",
         "--web.enable-lifecycle",
         "--enable-feature=exemplar-storage",
         *extra_args,
-    ]
-    with run_process("prometheus", cmd, port=port, ready_path="/-/ready", cwd=workdir) as proc:
+    ) as proc:
         yield proc
 
 
 @contextlib.contextmanager
 def run_alertmanager(config_path: Path, workdir: Path) -> Iterator[RunningProcess]:
     """Real Alertmanager (from `make tools`) with the given config, on a free port."""
-    port = free_port()
     cluster_port = free_port()
-    workdir.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        str(real_tool("alertmanager")),
-        f"--config.file={config_path}",
+    with _run_prometheus_project_tool(
+        "alertmanager",
+        "alertmanager",
+        config_path,
+        workdir,
         f"--storage.path={workdir / 'data'}",
-        f"--web.listen-address=127.0.0.1:{port}",
         # A single node: no gossip, but the flag still needs a free port to bind.
         f"--cluster.listen-address=127.0.0.1:{cluster_port}",
         "--cluster.advertise-address=127.0.0.1:" + str(cluster_port),
-    ]
-    with run_process("alertmanager", cmd, port=port, ready_path="/-/ready", cwd=workdir) as proc:
+    ) as proc:
         yield proc
 
 
 @contextlib.contextmanager
 def run_blackbox_exporter(config_path: Path, workdir: Path) -> Iterator[RunningProcess]:
     """Real blackbox exporter (from `make tools`) with the given modules, on a free port."""
-    from tests.conftest import real_tool
-
-    port = free_port()
-    workdir.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        str(real_tool("blackbox_exporter")),
-        f"--config.file={config_path}",
-        f"--web.listen-address=127.0.0.1:{port}",
-    ]
-    with run_process(
-        "blackbox-exporter", cmd, port=port, ready_path="/-/healthy", cwd=workdir
+    with _run_prometheus_project_tool(
+        "blackbox-exporter", "blackbox_exporter", config_path, workdir, ready_path="/-/healthy"
     ) as proc:
         yield proc

@@ -50,12 +50,40 @@ class Recorder:
         raise TimeoutError(f"expected {n} requests at {path or '*'}, got {len(got)}")
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that answers in one call and writes no access log to stderr."""
+
+    def answer(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serving(handler: type[BaseHTTPRequestHandler], port: int | None = None) -> Iterator[str]:
+    """The handler served on loopback (a free port unless given) from a daemon thread; yields
+    the base URL and shuts the server down after."""
+    port = port or free_port()
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @contextlib.contextmanager
 def recording_server() -> Iterator[Recorder]:
     port = free_port()
     recorder = Recorder(base_url=f"http://127.0.0.1:{port}")
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
@@ -67,23 +95,9 @@ def recording_server() -> Iterator[Recorder]:
             status, payload = recorder.routes.get(
                 route, recorder.responses.get(self.command, (200, {"ok": True}))
             )
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.answer(status, json.dumps(payload).encode())
 
         do_POST = do_PATCH = do_PUT = do_GET = do_DELETE = _handle
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler, port):
         yield recorder
-    finally:
-        server.shutdown()
-        server.server_close()

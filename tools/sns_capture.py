@@ -22,33 +22,21 @@ from urllib.parse import parse_qs
 
 import yaml
 
-from tools.am_capture import capture_meta, post_alerts, write_captures
+from tools.am_capture import SCENARIOS, capture_meta, post_alerts, write_captures
 from tools.processes import ROOT, run_alertmanager
 from tools.recorder import Recorder, recording_server
 
 DEFINITION = ROOT / "alertmanager" / "aws" / "alertmanager-definition.yaml"
 
-#: As prometheus/rules/genai.yml raises CrashStorm, with a description holding the characters
-#: a JSON message must escape (quote, backslash, newline, tab).
+#: CrashStorm as the webhook capture raises it, with a description holding the characters a
+#: JSON message must escape (quote, backslash, newline, tab).
 ALERTS: list[dict[str, Any]] = [
     {
-        "labels": {
-            "alertname": "CrashStorm",
-            "severity": "critical",
-            "category": "availability",
-            "service_name": "genai-service",
-            "service_namespace": "genai-lab",
-            "deployment_environment_name": "lab",
-        },
-        "annotations": {
-            "summary": "Crash storm on genai-service",
-            "description": 'Requests ended in "RuntimeError" on C:\\lab\n\tsecond line',
-            "runbook_url": "docs/runbooks/CrashStorm.md",
-            "dashboard": "genai-service-overview",
-        },
-        "expr": "sum by (deployment_environment_name, service_namespace, service_name) "
-        "(increase(genai_lab_exceptions_unhandled_total[2m])) > 20",
+        **alert,
+        "annotations": alert["annotations"]
+        | {"description": 'Requests ended in "RuntimeError" on C:\\lab\n\tsecond line'},
     }
+    for alert in SCENARIOS["crashstorm"]
 ]
 
 

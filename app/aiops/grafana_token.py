@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
+
+from aiops.files import write_atomic
 
 ACCOUNT = "aiops-annotations"
 ROLE = "Editor"
@@ -46,15 +47,7 @@ def _account_id(client: httpx.Client) -> int:
 
 def _write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text)
 
 
 def provision(client: httpx.Client, token_file: Path) -> int:

@@ -12,8 +12,6 @@ with the store, and no record can keep aiops from starting.
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
@@ -22,21 +20,11 @@ from typing import Any
 import structlog
 
 from aiops import limits
+from aiops.files import write_atomic
 from aiops.incidents import Incident, Outcome, apply_notification
 from aiops.payload import WebhookPayload
 
 log = structlog.get_logger("aiops.store")
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def listing(incident: Incident) -> dict[str, Any]:
@@ -163,8 +151,8 @@ class IncidentStore:
 
     def _save(self, incident: Incident) -> None:
         text = incident.model_dump_json(indent=2)
-        _atomic_write(self.directory / f"{incident.id}.json", text)
+        write_atomic(self.directory / f"{incident.id}.json", text)
         self._index[incident.id] = (incident.created_at, listing(incident))
         self._remember(incident, len(text))
         if incident.markdown:
-            _atomic_write(self.directory / f"{incident.id}.md", incident.markdown)
+            write_atomic(self.directory / f"{incident.id}.md", incident.markdown)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from typing import TypedDict, TypeVar, Unpack
 
 from grafana_foundation_sdk.builders import (
     bargauge,
@@ -40,7 +40,9 @@ GRAFANA = dm.DataSourceRef(type_val="grafana", uid="-- Grafana --")
 RATE = "$__rate_interval"
 
 Panel = cogbuilder.Builder[dm.Panel]
-B = TypeVar("B", timeseries.Panel, stat.Panel, bargauge.Panel, table.Panel)
+B = TypeVar(
+    "B", timeseries.Panel, stat.Panel, bargauge.Panel, table.Panel, logs.Panel, nodegraph.Panel
+)
 # Every data source's query builder: each sets its own ref id.
 Query = prometheus.Dataquery | loki.Dataquery | tempo.Dataquery
 
@@ -80,28 +82,53 @@ def thresholds(*steps: tuple[float | None, str]) -> dashboard.ThresholdsConfig:
     )
 
 
-def _panel(
-    p: B, title: str, description: str, unit: str, w: int, h: int, ds: dm.DataSourceRef = PROM
-) -> B:
-    """What every panel sets: title, description, data source, unit and size."""
-    return p.title(title).description(description).datasource(ds).unit(unit).span(w).height(h)
+Steps = tuple[tuple[float | None, str], ...]
+GREEN: Steps = ((None, "green"),)
+
+
+class Look(TypedDict, total=False):
+    """What a dashboard may set on any data panel; each panel kind has its own defaults."""
+
+    description: str
+    unit: str
+    w: int  # width, of 24 columns
+    h: int  # height, in rows
+    steps: Steps  # threshold steps, (value, colour) from the base (None) up
+    decimals: int | None
+    min_val: float | None
+    max_val: float | None
+
+
+def _frame(p: B, title: str, description: str, ds: dm.DataSourceRef, w: int, h: int) -> B:
+    """What every panel sets: title, description, data source and size."""
+    return p.title(title).description(description).datasource(ds).span(w).height(h)
+
+
+def _panel(p: B, title: str, look: Look, defaults: Look, ds: dm.DataSourceRef = PROM) -> B:
+    """A data panel: the frame, unit, thresholds and value range, the look over its defaults."""
+    o: Look = {**defaults, **look}
+    p = _frame(p, title, o.get("description", ""), ds, o["w"], o["h"]).unit(o.get("unit", "short"))
+    if steps := o.get("steps"):
+        p = p.thresholds(thresholds(*steps))
+    if (decimals := o.get("decimals")) is not None:
+        p = p.decimals(decimals)
+    if (min_val := o.get("min_val")) is not None:
+        p = p.min(min_val)
+    if (max_val := o.get("max_val")) is not None:
+        p = p.max(max_val)
+    return p
 
 
 def graph(
     title: str,
     queries: Iterable[Query],
     *,
-    unit: str = "short",
-    description: str = "",
-    w: int = 12,
-    h: int = 8,
     stacked: bool = False,
     ds: dm.DataSourceRef = PROM,
-    min_val: float | None = 0,
-    steps: tuple[tuple[float | None, str], ...] = (),
+    **look: Unpack[Look],
 ):
     p = (
-        _panel(timeseries.Panel(), title, description, unit, w, h, ds)
+        _panel(timeseries.Panel(), title, look, {"w": 12, "h": 8, "min_val": 0}, ds)
         .fill_opacity(10)
         .legend(
             VizLegendOptions()
@@ -110,12 +137,10 @@ def graph(
             .placement(cm.LegendPlacement.BOTTOM)
         )
     )
-    if min_val is not None:
-        p = p.min(min_val)
     if stacked:
         p = p.stacking(StackingConfig().mode(cm.StackingMode.NORMAL)).fill_opacity(40)
-    if steps:
-        p = p.thresholds(thresholds(*steps)).thresholds_style(_threshold_lines())
+    if look.get("steps"):
+        p = p.thresholds_style(_threshold_lines())
     return _targets(p, queries)
 
 
@@ -125,72 +150,26 @@ def _threshold_lines():
     return GraphThresholdsStyleConfig().mode(cm.GraphThresholdsStyleMode.DASHED)
 
 
-def single_stat(
-    title: str,
-    queries: Iterable[Query],
-    *,
-    unit: str = "short",
-    description: str = "",
-    w: int = 6,
-    h: int = 4,
-    steps: tuple[tuple[float | None, str], ...] = ((None, "green"),),
-    decimals: int | None = None,
-):
-    p = (
-        _panel(stat.Panel(), title, description, unit, w, h)
-        .thresholds(thresholds(*steps))
-        .color_mode(cm.BigValueColorMode.BACKGROUND)
-        .graph_mode(cm.BigValueGraphMode.AREA)
-    )
-    if decimals is not None:
-        p = p.decimals(decimals)
+def single_stat(title: str, queries: Iterable[Query], **look: Unpack[Look]):
+    p = _panel(stat.Panel(), title, look, {"w": 6, "h": 4, "steps": GREEN})
+    p = p.color_mode(cm.BigValueColorMode.BACKGROUND).graph_mode(cm.BigValueGraphMode.AREA)
     return _targets(p, queries)
 
 
-def bars(
-    title: str,
-    queries: Iterable[Query],
-    *,
-    unit: str = "short",
-    description: str = "",
-    w: int = 12,
-    h: int = 8,
-    steps: tuple[tuple[float | None, str], ...] = ((None, "green"),),
-    max_val: float | None = None,
-):
-    p = (
-        _panel(bargauge.Panel(), title, description, unit, w, h)
-        .thresholds(thresholds(*steps))
-        .orientation(cm.VizOrientation.HORIZONTAL)
-        .display_mode(cm.BarGaugeDisplayMode.GRADIENT)
-        .min(0)
-    )
-    if max_val is not None:
-        p = p.max(max_val)
+def bars(title: str, queries: Iterable[Query], **look: Unpack[Look]):
+    p = _panel(bargauge.Panel(), title, look, {"w": 12, "h": 8, "steps": GREEN, "min_val": 0})
+    p = p.orientation(cm.VizOrientation.HORIZONTAL).display_mode(cm.BarGaugeDisplayMode.GRADIENT)
     return _targets(p, queries)
 
 
-def prom_table(
-    title: str,
-    queries: Iterable[Query],
-    *,
-    description: str = "",
-    unit: str = "short",
-    w: int = 12,
-    h: int = 8,
-):
-    return _targets(_panel(table.Panel(), title, description, unit, w, h), queries)
+def prom_table(title: str, queries: Iterable[Query], **look: Unpack[Look]):
+    return _targets(_panel(table.Panel(), title, look, {"w": 12, "h": 8}), queries)
 
 
 def log_panel(title: str, expr: str, *, description: str = "", w: int = 24, h: int = 10):
     # Trace links come from the Loki datasource's derived field on trace_id (Grafana provisioning).
     p = (
-        logs.Panel()
-        .title(title)
-        .description(description)
-        .datasource(LOKI)
-        .span(w)
-        .height(h)
+        _frame(logs.Panel(), title, description, LOKI, w, h)
         .show_time(True)
         .wrap_log_message(True)
         .enable_log_details(True)
@@ -209,7 +188,7 @@ def loki_graph(
 
 def loki_table(title: str, expr: str, *, description: str = "", w: int = 12, h: int = 8):
     q = logql(expr).query_type("instant")
-    p = table.Panel().title(title).description(description).datasource(LOKI).span(w).height(h)
+    p = _frame(table.Panel(), title, description, LOKI, w, h)
     return _targets(p, [q])
 
 
@@ -222,7 +201,7 @@ def trace_search(title: str, traceql: str, *, description: str = "", w: int = 12
         .limit(20)
         .table_type(tm.SearchTableType.TRACES)
     )
-    p = table.Panel().title(title).description(description).datasource(TEMPO).span(w).height(h)
+    p = _frame(table.Panel(), title, description, TEMPO, w, h)
     return _targets(p, [q])
 
 
@@ -230,7 +209,7 @@ def service_graph(title: str, *, description: str = "", w: int = 12, h: int = 10
     # Tempo's service map reads traces_service_graph_* series (Tempo metrics generator) through
     # the Prometheus datasource configured on the Tempo datasource.
     q = tempo.Dataquery().datasource(TEMPO).query_type("serviceMap")
-    p = nodegraph.Panel().title(title).description(description).datasource(TEMPO).span(w).height(h)
+    p = _frame(nodegraph.Panel(), title, description, TEMPO, w, h)
     return _targets(p, [q])
 
 

@@ -46,13 +46,15 @@ SLOW = (BurnCondition("1d", "2h", 3), BurnCondition("3d", "6h", 1))
 
 @dataclass(frozen=True)
 class SLO:
-    name: str  # label value slo="..."
-    alert_prefix: str  # AvailabilityFastBurn, ...
-    category: str
+    name: str  # label value slo="...", and its alerts' category
     title: str
     objective_text: str
     budget: float  # allowed bad fraction (or dollars per prompt for cost)
-    sli_record: str  # the per-window recording rule name, {w} is the window
+    sli_record: str = "slo:sli_error:ratio_rate{w}"  # per window, {w} is the window
+
+    @property
+    def alert_prefix(self) -> str:  # AvailabilityFastBurn, ...
+        return self.name.capitalize()
 
     def ratio_expr(self, window: str) -> str:
         raise NotImplementedError
@@ -102,26 +104,18 @@ class CostSLO(SLO):
 SLOS: tuple[SLO, ...] = (
     AvailabilitySLO(
         name="availability",
-        alert_prefix="Availability",
-        category="availability",
         title="Availability",
         objective_text="99.5% of chat and embeddings requests do not fail with a 5xx",
         budget=0.005,
-        sli_record="slo:sli_error:ratio_rate{w}",
     ),
     LatencySLO(
         name="latency",
-        alert_prefix="Latency",
-        category="latency",
         title="Latency",
         objective_text="99% of prompts (POST /v1/chat/completions) complete within 1.5 s",
         budget=0.01,
-        sli_record="slo:sli_error:ratio_rate{w}",
     ),
     CostSLO(
         name="cost",
-        alert_prefix="Cost",
-        category="cost",
         title="Cost per prompt",
         objective_text="prompts cost under $0.05 on average",
         budget=0.05,
@@ -177,7 +171,7 @@ def alert_rules() -> list[dict[str, Any]]:
                     "expr": _burn_expr(slo, conditions),
                     # No `for`: the short window already confirms the burn and lets the alert
                     # reset quickly (workbook ch. 5).
-                    "labels": {"severity": severity, "category": slo.category},
+                    "labels": {"severity": severity, "category": slo.name},
                     "annotations": {
                         "summary": (
                             f"{slo.title} SLO burning its error budget "

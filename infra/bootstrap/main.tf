@@ -101,57 +101,58 @@ resource "aws_iam_openid_connect_provider" "github" {
   client_id_list = ["sts.amazonaws.com"]
 }
 
-data "aws_iam_policy_document" "plan_trust" {
-  statement {
-    sid     = "GitHubPullRequests"
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-    principals {
-      type        = "Federated"
-      identifiers = [aws_iam_openid_connect_provider.github.arn]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "token.actions.githubusercontent.com:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-    condition {
-      test     = "StringLike"
-      variable = "token.actions.githubusercontent.com:sub"
-      values   = ["repo:${var.github_repository}:pull_request"]
-    }
-  }
-}
-
-data "aws_iam_policy_document" "apply_trust" {
-  statement {
-    sid     = "GitHubMainProductionEnvironment"
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-    principals {
-      type        = "Federated"
-      identifiers = [aws_iam_openid_connect_provider.github.arn]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "token.actions.githubusercontent.com:aud"
-      values   = ["sts.amazonaws.com"]
-    }
+# The two roles CI assumes: each trusts GitHub's OIDC tokens for this repository's audience,
+# and only for one subject.
+locals {
+  github_roles = {
+    # Pull-request workflows: plan with read-only access.
+    plan = { sid = "GitHubPullRequests", test = "StringLike", subject = "pull_request" }
     # Only jobs running in the protected `production` environment (deploy.yml on main).
+    apply = { sid = "GitHubMainProductionEnvironment", test = "StringEquals", subject = "environment:production" }
+  }
+}
+
+data "aws_iam_policy_document" "github_trust" {
+  for_each = local.github_roles
+  statement {
+    sid     = each.value.sid
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [aws_iam_openid_connect_provider.github.arn]
+    }
     condition {
       test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    condition {
+      test     = each.value.test
       variable = "token.actions.githubusercontent.com:sub"
-      values   = ["repo:${var.github_repository}:environment:production"]
+      values   = ["repo:${var.github_repository}:${each.value.subject}"]
     }
   }
 }
 
-resource "aws_iam_role" "plan" {
-  name                 = "genai-lab-github-plan"
-  assume_role_policy   = data.aws_iam_policy_document.plan_trust.json
+resource "aws_iam_role" "github" {
+  for_each             = local.github_roles
+  name                 = "genai-lab-github-${each.key}"
+  assume_role_policy   = data.aws_iam_policy_document.github_trust[each.key].json
   max_session_duration = 3600
 }
 
+moved {
+  from = aws_iam_role.plan
+  to   = aws_iam_role.github["plan"]
+}
+
+moved {
+  from = aws_iam_role.apply
+  to   = aws_iam_role.github["apply"]
+}
+
 resource "aws_iam_role_policy_attachment" "plan_read_only" {
-  role       = aws_iam_role.plan.name
+  role       = aws_iam_role.github["plan"].name
   policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 }
 
@@ -191,22 +192,16 @@ data "aws_iam_policy_document" "plan_extra" {
 
 resource "aws_iam_role_policy" "plan_extra" {
   name   = "state-and-ecr"
-  role   = aws_iam_role.plan.id
+  role   = aws_iam_role.github["plan"].id
   policy = data.aws_iam_policy_document.plan_extra.json
-}
-
-resource "aws_iam_role" "apply" {
-  name                 = "genai-lab-github-apply"
-  assume_role_policy   = data.aws_iam_policy_document.apply_trust.json
-  max_session_duration = 3600
 }
 
 # Applying creates IAM roles, VPCs, ECS, AMP, Lambda, KMS keys: a scoped-down policy would list
 # most of AWS. The guard is the trust policy (main's protected environment only); see
 # docs/aws/iam.md, "CI roles".
 resource "aws_iam_role_policy_attachment" "apply_admin" {
-  # checkov:skip=CKV_AWS_274: the deploy role creates IAM roles, VPCs, KMS keys and more; it is assumable only by main's protected production environment (apply_trust)
-  role       = aws_iam_role.apply.name
+  # checkov:skip=CKV_AWS_274: the deploy role creates IAM roles, VPCs, KMS keys and more; it is assumable only by main's protected production environment (local.github_roles.apply)
+  role       = aws_iam_role.github["apply"].name
   policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
 }
 
@@ -217,10 +212,10 @@ output "state_bucket" {
 
 output "plan_role_arn" {
   description = "Role pull-request workflows assume."
-  value       = aws_iam_role.plan.arn
+  value       = aws_iam_role.github["plan"].arn
 }
 
 output "apply_role_arn" {
   description = "Role the main-branch deploy assumes (production environment)."
-  value       = aws_iam_role.apply.arn
+  value       = aws_iam_role.github["apply"].arn
 }

@@ -172,8 +172,8 @@ module "genai_service" {
   cpu                = 512
   memory             = 1024
   desired_count      = var.desired_count
-  execution_role_arn = aws_iam_role.execution.arn
-  task_role_arn      = aws_iam_role.genai_service.arn
+  execution_role_arn = aws_iam_role.ecs["execution"].arn
+  task_role_arn      = aws_iam_role.ecs["genai-service"].arn
   subnet_ids         = module.vpc.private_subnets
   security_group_ids = [aws_security_group.tasks.id]
   namespace_id       = aws_service_discovery_private_dns_namespace.this.id
@@ -215,8 +215,8 @@ module "aiops" {
   cluster_arn        = aws_ecs_cluster.this.arn
   cpu                = 256
   memory             = 512
-  execution_role_arn = aws_iam_role.execution.arn
-  task_role_arn      = aws_iam_role.aiops.arn
+  execution_role_arn = aws_iam_role.ecs["execution"].arn
+  task_role_arn      = aws_iam_role.ecs["aiops"].arn
   subnet_ids         = module.vpc.private_subnets
   security_group_ids = [aws_security_group.tasks.id]
   namespace_id       = aws_service_discovery_private_dns_namespace.this.id
@@ -275,8 +275,8 @@ module "loki" {
   cluster_arn        = aws_ecs_cluster.this.arn
   cpu                = 512
   memory             = 1024
-  execution_role_arn = aws_iam_role.execution.arn
-  task_role_arn      = aws_iam_role.loki.arn
+  execution_role_arn = aws_iam_role.ecs["execution"].arn
+  task_role_arn      = aws_iam_role.ecs["loki"].arn
   subnet_ids         = module.vpc.private_subnets
   security_group_ids = [aws_security_group.tasks.id]
   namespace_id       = aws_service_discovery_private_dns_namespace.this.id
@@ -305,8 +305,8 @@ module "grafana" {
   cluster_arn        = aws_ecs_cluster.this.arn
   cpu                = 512
   memory             = 1024
-  execution_role_arn = aws_iam_role.execution.arn
-  task_role_arn      = aws_iam_role.grafana.arn
+  execution_role_arn = aws_iam_role.ecs["execution"].arn
+  task_role_arn      = aws_iam_role.ecs["grafana"].arn
   subnet_ids         = module.vpc.private_subnets
   security_group_ids = [aws_security_group.tasks.id]
   namespace_id       = aws_service_discovery_private_dns_namespace.this.id

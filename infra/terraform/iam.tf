@@ -18,12 +18,83 @@ data "aws_iam_policy_document" "ecs_assume" {
   }
 }
 
-# ------------------------------------------------------------------ execution role (ECS agent)
-resource "aws_iam_role" "execution" {
-  name               = "${local.name}-execution"
+# ------------------------------------------------------------------ the roles ECS tasks use
+# The execution role (the ECS agent: image pulls, logs, secrets) and one role per task, each
+# with the inline policy of the document below that bears its name.
+locals {
+  ecs_role_policies = {
+    execution     = data.aws_iam_policy_document.execution.json
+    genai-service = data.aws_iam_policy_document.genai_service.json
+    aiops         = data.aws_iam_policy_document.aiops.json
+    loki          = data.aws_iam_policy_document.loki.json
+    grafana       = data.aws_iam_policy_document.grafana.json
+  }
+}
+
+resource "aws_iam_role" "ecs" {
+  for_each           = local.ecs_role_policies
+  name               = "${local.name}-${each.key}"
   assume_role_policy = data.aws_iam_policy_document.ecs_assume.json
 }
 
+resource "aws_iam_role_policy" "ecs" {
+  for_each = local.ecs_role_policies
+  name     = each.key
+  role     = aws_iam_role.ecs[each.key].id
+  policy   = each.value
+}
+
+moved {
+  from = aws_iam_role.execution
+  to   = aws_iam_role.ecs["execution"]
+}
+
+moved {
+  from = aws_iam_role_policy.execution
+  to   = aws_iam_role_policy.ecs["execution"]
+}
+
+moved {
+  from = aws_iam_role.genai_service
+  to   = aws_iam_role.ecs["genai-service"]
+}
+
+moved {
+  from = aws_iam_role_policy.genai_service
+  to   = aws_iam_role_policy.ecs["genai-service"]
+}
+
+moved {
+  from = aws_iam_role.aiops
+  to   = aws_iam_role.ecs["aiops"]
+}
+
+moved {
+  from = aws_iam_role_policy.aiops
+  to   = aws_iam_role_policy.ecs["aiops"]
+}
+
+moved {
+  from = aws_iam_role.loki
+  to   = aws_iam_role.ecs["loki"]
+}
+
+moved {
+  from = aws_iam_role_policy.loki
+  to   = aws_iam_role_policy.ecs["loki"]
+}
+
+moved {
+  from = aws_iam_role.grafana
+  to   = aws_iam_role.ecs["grafana"]
+}
+
+moved {
+  from = aws_iam_role_policy.grafana
+  to   = aws_iam_role_policy.ecs["grafana"]
+}
+
+# ------------------------------------------------------------------ execution role (ECS agent)
 data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "EcrAuthToken"
@@ -50,12 +121,6 @@ data "aws_iam_policy_document" "execution" {
     actions   = ["kms:Decrypt"]
     resources = [aws_kms_key.lab.arn]
   }
-}
-
-resource "aws_iam_role_policy" "execution" {
-  name   = "execution"
-  role   = aws_iam_role.execution.id
-  policy = data.aws_iam_policy_document.execution.json
 }
 
 # ------------------------------------------------------------------ what every ADOT sidecar needs
@@ -106,11 +171,6 @@ data "aws_iam_policy_document" "collector" {
 }
 
 # ------------------------------------------------------------------ genai-service
-resource "aws_iam_role" "genai_service" {
-  name               = "${local.name}-genai-service"
-  assume_role_policy = data.aws_iam_policy_document.ecs_assume.json
-}
-
 data "aws_iam_policy_document" "genai_service" {
   source_policy_documents = [data.aws_iam_policy_document.collector.json]
   statement {
@@ -118,12 +178,6 @@ data "aws_iam_policy_document" "genai_service" {
     actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
     resources = concat(local.bedrock_model_arns, local.bedrock_profile_model_arns)
   }
-}
-
-resource "aws_iam_role_policy" "genai_service" {
-  name   = "genai-service"
-  role   = aws_iam_role.genai_service.id
-  policy = data.aws_iam_policy_document.genai_service.json
 }
 
 # ------------------------------------------------------------------ aiops (ECS) and the Lambda
@@ -143,27 +197,11 @@ data "aws_iam_policy_document" "aiops_read" {
   }
 }
 
-resource "aws_iam_role" "aiops" {
-  name               = "${local.name}-aiops"
-  assume_role_policy = data.aws_iam_policy_document.ecs_assume.json
-}
-
 data "aws_iam_policy_document" "aiops" {
   source_policy_documents = [data.aws_iam_policy_document.collector.json, data.aws_iam_policy_document.aiops_read.json]
 }
 
-resource "aws_iam_role_policy" "aiops" {
-  name   = "aiops"
-  role   = aws_iam_role.aiops.id
-  policy = data.aws_iam_policy_document.aiops.json
-}
-
 # ------------------------------------------------------------------ loki
-resource "aws_iam_role" "loki" {
-  name               = "${local.name}-loki"
-  assume_role_policy = data.aws_iam_policy_document.ecs_assume.json
-}
-
 data "aws_iam_policy_document" "loki" {
   statement {
     sid       = "LokiListBucket"
@@ -177,18 +215,7 @@ data "aws_iam_policy_document" "loki" {
   }
 }
 
-resource "aws_iam_role_policy" "loki" {
-  name   = "loki"
-  role   = aws_iam_role.loki.id
-  policy = data.aws_iam_policy_document.loki.json
-}
-
 # ------------------------------------------------------------------ grafana
-resource "aws_iam_role" "grafana" {
-  name               = "${local.name}-grafana"
-  assume_role_policy = data.aws_iam_policy_document.ecs_assume.json
-}
-
 data "aws_iam_policy_document" "grafana" {
   statement {
     sid       = "GrafanaAmpQuery"
@@ -203,10 +230,4 @@ data "aws_iam_policy_document" "grafana" {
     ]
     resources = ["*"]
   }
-}
-
-resource "aws_iam_role_policy" "grafana" {
-  name   = "grafana"
-  role   = aws_iam_role.grafana.id
-  policy = data.aws_iam_policy_document.grafana.json
 }

@@ -75,6 +75,14 @@ locals {
 }
 
 # ------------------------------------------------------------------ security groups
+locals {
+  # What the load balancer forwards to the tasks, and what the tasks call on each other:
+  # Loki (3100) from the collectors, Grafana and AI-ops; Grafana (3000) from AI-ops for
+  # annotations; aiops (8001) from Grafana links. Each is opened on both sides.
+  alb_target_ports = { grafana = 3000, genai = 8000 }
+  internal_ports   = { loki = 3100, grafana = 3000, aiops = 8001 }
+}
+
 resource "aws_security_group" "alb" {
   name        = "${local.name}-alb"
   description = "Public load balancer: HTTPS from allowed CIDRs only"
@@ -92,7 +100,7 @@ resource "aws_vpc_security_group_ingress_rule" "alb_https" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "alb_to_tasks" {
-  for_each                     = { grafana = 3000, genai = 8000 }
+  for_each                     = local.alb_target_ports
   security_group_id            = aws_security_group.alb.id
   description                  = "To the ${each.key} tasks"
   referenced_security_group_id = aws_security_group.tasks.id
@@ -108,7 +116,7 @@ resource "aws_security_group" "tasks" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "tasks_from_alb" {
-  for_each                     = { grafana = 3000, genai = 8000 }
+  for_each                     = local.alb_target_ports
   security_group_id            = aws_security_group.tasks.id
   description                  = "${each.key} from the load balancer"
   referenced_security_group_id = aws_security_group.alb.id
@@ -118,9 +126,7 @@ resource "aws_vpc_security_group_ingress_rule" "tasks_from_alb" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "tasks_internal" {
-  # Loki (3100) from the collectors, Grafana and AI-ops; Grafana (3000) from AI-ops for
-  # annotations; aiops (8001) from Grafana links.
-  for_each                     = { loki = 3100, grafana = 3000, aiops = 8001 }
+  for_each                     = local.internal_ports
   security_group_id            = aws_security_group.tasks.id
   description                  = "${each.key} between the lab's own tasks"
   referenced_security_group_id = aws_security_group.tasks.id
@@ -130,7 +136,7 @@ resource "aws_vpc_security_group_ingress_rule" "tasks_internal" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "tasks_internal" {
-  for_each                     = { loki = 3100, grafana = 3000, aiops = 8001 }
+  for_each                     = local.internal_ports
   security_group_id            = aws_security_group.tasks.id
   description                  = "${each.key} between the lab's own tasks"
   referenced_security_group_id = aws_security_group.tasks.id

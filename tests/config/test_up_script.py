@@ -264,13 +264,7 @@ def test_make_up_reaches_healthy_offline_with_every_image_present(tmp_path: Path
     work = _scratch_checkout(
         tmp_path, "Makefile", "scripts/up.sh", "scripts/make-env.sh", ".env.example", "versions.env"
     )
-    out = subprocess.run(
-        ["make", "--no-print-directory", "-C", str(work), "up"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    out = run_cli(["make", "--no-print-directory", "-C", str(work), "up"], env=env, timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "every service is healthy" in out.stdout
     assert not any(" pull" in c and "--policy missing" not in c for c in _calls(tmp_path))
@@ -281,13 +275,7 @@ def test_make_pull_updates_every_image_on_purpose(tmp_path: Path) -> None:
     work = _scratch_checkout(
         tmp_path, "Makefile", "scripts/make-env.sh", ".env.example", "versions.env"
     )
-    out = subprocess.run(
-        ["make", "--no-print-directory", "-C", str(work), "pull"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    out = run_cli(["make", "--no-print-directory", "-C", str(work), "pull"], env=env, timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
     calls = _calls(tmp_path)
     assert any(c.endswith("pull --ignore-buildable") for c in calls), calls

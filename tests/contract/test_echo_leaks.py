@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tools.otlp_receiver import attributes, otlp_http_receiver
-from tools.processes import run_service
+from tools.processes import INSTANT_MODEL, run_service
 
 pytestmark = pytest.mark.contract
 
@@ -40,8 +40,7 @@ ENV = {
     "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
     "OTEL_BSP_SCHEDULE_DELAY": "100",
     "OTEL_BLRP_SCHEDULE_DELAY": "100",
-    "SIM_LATENCY_MS": "0",
-    "SIM_TOKEN_MS": "0",
+    **INSTANT_MODEL,
     "LOG_GENERATOR_ENABLED": "false",
     "RATE_LIMITS_ENABLED": "false",
     "REQUIRE_API_KEY": "true",

@@ -13,7 +13,7 @@ import httpx
 import openai
 import pytest
 
-from tools.processes import run_service
+from tools.processes import INSTANT_MODEL, run_service
 
 pytestmark = pytest.mark.contract
 
@@ -30,8 +30,7 @@ def service():
         "REQUIRE_API_KEY": "true",
         "API_KEYS": f"{KEY_PRO}:acme:pro,{KEY_FREE}:tiny:free",
         "RATE_LIMIT_FREE_RPM": "2",
-        "SIM_LATENCY_MS": "0",
-        "SIM_TOKEN_MS": "0",
+        **INSTANT_MODEL,
         "OTEL_TRACES_EXPORTER": "console",
         "OTEL_BSP_SCHEDULE_DELAY": "100",
     }

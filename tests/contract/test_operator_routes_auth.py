@@ -10,7 +10,7 @@ import re
 import httpx
 import pytest
 
-from tools.processes import free_port, run_service
+from tools.processes import free_port, prometheus_exporter_env, run_service
 
 pytestmark = pytest.mark.contract
 
@@ -31,9 +31,7 @@ def _auth_failures(metrics_port: int) -> float:
 def test_crash_needs_a_key_and_admin_guesses_are_security_events() -> None:
     metrics_port = free_port()
     env = {
-        "OTEL_METRICS_EXPORTER": "prometheus",
-        "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1",
-        "OTEL_EXPORTER_PROMETHEUS_PORT": str(metrics_port),
+        **prometheus_exporter_env(metrics_port),
         "REQUIRE_API_KEY": "true",
         "LAB_API_KEY": KEY,
         "ADMIN_TOKEN": ADMIN,

@@ -21,7 +21,7 @@ from tools.otlp_receiver import (
     otlp_grpc_receiver,
     otlp_http_receiver,
 )
-from tools.processes import free_port, run_service
+from tools.processes import INSTANT_MODEL, free_port, prometheus_exporter_env, run_service
 
 pytestmark = pytest.mark.contract
 
@@ -73,8 +73,7 @@ def exporter_env(endpoint: str, protocol: str) -> dict[str, str]:
         "OTEL_BLRP_SCHEDULE_DELAY": "5000",
         "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "true",
         "DEPLOYMENT_ENVIRONMENT": "contract-test",
-        "SIM_LATENCY_MS": "0",
-        "SIM_TOKEN_MS": "0",
+        **INSTANT_MODEL,
         "LOG_GENERATOR_ENABLED": "true",
         "LOG_GENERATOR_RATE_PER_S": "10",
         "SIMULATED_USERS_ENABLED": "true",
@@ -254,9 +253,7 @@ def test_service_keeps_answering_when_the_collector_is_unreachable() -> None:
         "OTEL_TRACES_EXPORTER": "otlp",
         "OTEL_LOGS_EXPORTER": "otlp",
         # Metrics are scraped natively, so the drop counter is readable with no collector.
-        "OTEL_METRICS_EXPORTER": "prometheus",
-        "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1",
-        "OTEL_EXPORTER_PROMETHEUS_PORT": str(metrics_port),
+        **prometheus_exporter_env(metrics_port),
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{dead_port}",
         "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
         "OTEL_EXPORTER_OTLP_TIMEOUT": "1",
@@ -268,8 +265,7 @@ def test_service_keeps_answering_when_the_collector_is_unreachable() -> None:
         "OTEL_BLRP_MAX_QUEUE_SIZE": "16",
         "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE": "8",
         "TELEMETRY_DROP_REPORT_INTERVAL_S": "1",
-        "SIM_LATENCY_MS": "0",
-        "SIM_TOKEN_MS": "0",
+        **INSTANT_MODEL,
         "LOG_GENERATOR_ENABLED": "false",
         "RATE_LIMITS_ENABLED": "false",
     }

@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from lab_telemetry.instruments import catalogue
-from tools.processes import free_port, run_service
+from tests.unit.lab_telemetry.test_runtime import RUNTIME_METRICS
+from tools.processes import INSTANT_MODEL, free_port, prometheus_exporter_env, run_service
 
 pytestmark = pytest.mark.contract
 
@@ -39,12 +40,9 @@ def exposed(text: str) -> tuple[dict[str, str], set[str], list[str]]:
 def test_scraped_series_names_match_the_catalogue() -> None:
     port = free_port()
     env = {
-        "OTEL_METRICS_EXPORTER": "prometheus",
-        "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1",
-        "OTEL_EXPORTER_PROMETHEUS_PORT": str(port),
+        **prometheus_exporter_env(port),
         "DEPLOYMENT_ENVIRONMENT": "names-test",
-        "SIM_LATENCY_MS": "0",
-        "SIM_TOKEN_MS": "0",
+        **INSTANT_MODEL,
         "SIM_ERROR_RATES": "throttled=0.3",
         "RATE_LIMITS_ENABLED": "false",
         "LOG_GENERATOR_ENABLED": "false",
@@ -95,15 +93,8 @@ def test_scraped_series_names_match_the_catalogue() -> None:
         "genai_lab.exceptions.unhandled",
         "genai_lab.simulated_users.active",
         "genai_lab.budget.daily_usd",
-        # Runtime metrics (lab_telemetry.runtime); the memory limit is absent
-        # outside a container with a limit, so it is not expected here.
-        "process.cpu.time",
-        "process.memory.usage",
-        "process.memory.virtual",
-        "process.thread.count",
-        "process.open_file_descriptor.count",
-        "cpython.gc.collections",
-        "genai_lab.event_loop.lag",
+        # Runtime metrics (lab_telemetry.runtime).
+        *RUNTIME_METRICS,
     ]
     for name in produced:
         spec = catalogue()[name]

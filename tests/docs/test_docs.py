@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pytest
@@ -406,55 +406,37 @@ def test_the_docs_exist() -> None:
     assert list((ROOT / "docs" / "knowledge-base").glob("*.md"))
 
 
-@pytest.mark.unit
-def test_make_targets_exist() -> None:
-    assert not make_problems(load_docs(), make_targets()), make_problems(
-        load_docs(), make_targets()
-    )
-
-
-@pytest.mark.unit
-def test_file_paths_exist() -> None:
-    problems = path_problems(load_docs(), top_level())
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.unit
-def test_ports_are_published() -> None:
-    problems = port_problems(load_docs(), published_ports(), opt_in_ports())
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.unit
-def test_series_names_exist() -> None:
-    problems = series_problems(load_docs(), series_allowed() | loki_record_fields(), set())
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.unit
-def test_alert_names_exist() -> None:
-    problems = alert_problems(load_docs(), alert_names())
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.unit
-def test_dashboards_exist() -> None:
+def _dashboard_problems(docs: Docs) -> list[str]:
     uids = {d["uid"] for d in dashboards()}
     titles = {d["title"] for d in dashboards()}
-    problems = dashboard_problems(load_docs(), uids, titles, panel_titles())
-    assert not problems, "\n".join(problems)
+    return dashboard_problems(docs, uids, titles, panel_titles())
 
 
-@pytest.mark.unit
-def test_every_runbook_belongs_to_an_alert_and_has_every_section() -> None:
+def _runbook_problems(_: Docs) -> list[str]:
     runbooks = load_docs(sorted((ROOT / "docs" / "runbooks").glob("*.md")))
-    problems = runbook_problems(runbooks, alert_names())
-    assert not problems, "\n".join(problems)
+    return runbook_problems(runbooks, alert_names())
+
+
+# What the docs name must exist: make targets, paths, ports, series, alerts, dashboards;
+# every runbook belongs to an alert and has every section; LogQL selects by an index label.
+DOC_CHECKS: dict[str, Callable[[Docs], list[str]]] = {
+    "make_targets": lambda docs: make_problems(docs, make_targets()),
+    "file_paths": lambda docs: path_problems(docs, top_level()),
+    "ports_published": lambda docs: port_problems(docs, published_ports(), opt_in_ports()),
+    "series_names": lambda docs: series_problems(
+        docs, series_allowed() | loki_record_fields(), set()
+    ),
+    "alert_names": lambda docs: alert_problems(docs, alert_names()),
+    "dashboards": _dashboard_problems,
+    "runbooks": _runbook_problems,
+    "logql_index_labels": logql_problems,
+}
 
 
 @pytest.mark.unit
-def test_logql_selects_by_index_label() -> None:
-    problems = logql_problems(load_docs())
+@pytest.mark.parametrize("check", DOC_CHECKS.values(), ids=DOC_CHECKS.keys())
+def test_docs_hold_together(check: Callable[[Docs], list[str]]) -> None:
+    problems = check(load_docs())
     assert not problems, "\n".join(problems)
 
 

@@ -36,6 +36,7 @@ from tools.processes import (
     ROOT,
     RunningProcess,
     free_port,
+    prometheus_exporter_env,
     run_alertmanager,
     run_prometheus,
     run_service,
@@ -128,9 +129,7 @@ def alerting_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipe
     started = time.monotonic()
     metrics_port = free_port()
     service_env = {
-        "OTEL_METRICS_EXPORTER": "prometheus",
-        "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1",
-        "OTEL_EXPORTER_PROMETHEUS_PORT": str(metrics_port),
+        **prometheus_exporter_env(metrics_port),
         "DEPLOYMENT_ENVIRONMENT": ENVIRONMENT,
         # Fast simulated model so a short run makes plenty of requests.
         "SIM_LATENCY_MS": "5",

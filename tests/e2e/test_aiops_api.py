@@ -66,13 +66,11 @@ def test_firing_retry_resolve_and_restart(tmp_path: Path) -> None:
 
 
 def test_aiops_exports_its_own_metrics_as_service_aiops(tmp_path: Path) -> None:
-    from tools.processes import free_port
+    from tools.processes import free_port, prometheus_exporter_env
 
     port = free_port()
     env = {
-        "OTEL_METRICS_EXPORTER": "prometheus",
-        "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1",
-        "OTEL_EXPORTER_PROMETHEUS_PORT": str(port),
+        **prometheus_exporter_env(port),
     }
     with run_aiops(tmp_path, **env) as aiops:
         firing = load_json("alertmanager/crash-firing.json")

@@ -30,7 +30,7 @@ import yaml
 from genai_service.pseudonym import Pseudonymiser
 from tests.conftest import ROOT
 from tests.support.alerting import write_config
-from tools.processes import free_port, run_alertmanager, run_process, run_service
+from tools.processes import INSTANT_MODEL, free_port, run_alertmanager, run_process, run_service
 
 pytestmark = pytest.mark.e2e
 
@@ -147,8 +147,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 "OTEL_BLRP_SCHEDULE_DELAY": "200",
                 "DEPLOYMENT_ENVIRONMENT": "e2e",
                 "USER_ID_HASH_KEY": HASH_KEY,
-                "SIM_LATENCY_MS": "0",
-                "SIM_TOKEN_MS": "0",
+                **INSTANT_MODEL,
                 "SIM_MIN_OUTPUT_TOKENS": "8000",
                 "SIM_MAX_OUTPUT_TOKENS": "8000",
                 "CACHE_ENABLED": "false",

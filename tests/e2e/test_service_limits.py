@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from genai_service.serve import MAX_HEADER_BYTES, MAX_HEADER_COUNT
-from tools.processes import RunningProcess, run_service
+from tools.processes import INSTANT_MODEL, RunningProcess, run_service
 
 pytestmark = pytest.mark.e2e
 
@@ -29,8 +29,7 @@ def service() -> Iterator[RunningProcess]:
     env = {
         "LOG_GENERATOR_ENABLED": "false",
         "SIMULATED_USERS_ENABLED": "false",
-        "SIM_LATENCY_MS": "0",
-        "SIM_TOKEN_MS": "0",
+        **INSTANT_MODEL,
     }
     with run_service(env) as proc:
         yield proc

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from genai_service.guardrails.auth import digest
-from tools.processes import RunningProcess, free_port, run_service
+from tools.processes import RunningProcess, free_port, prometheus_exporter_env, run_service
 
 pytestmark = pytest.mark.e2e
 
@@ -55,9 +55,7 @@ def service(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[Ru
     env = {
         "REQUIRE_API_KEY": "true",
         "API_KEYS_FILE": str(keys),
-        "OTEL_METRICS_EXPORTER": "prometheus",
-        "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1",
-        "OTEL_EXPORTER_PROMETHEUS_PORT": str(metrics_port),
+        **prometheus_exporter_env(metrics_port),
         "LOG_GENERATOR_ENABLED": "false",
         "SIMULATED_USERS_ENABLED": "false",
         "CACHE_ENABLED": "false",

@@ -87,9 +87,40 @@ class Module:
     def module_calls(self) -> dict[str, dict[str, Any]]:
         return {k: v for _, b in self.blocks("module") for k, v in b.items()}
 
+    def instances(self, body: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        """A block once per entry of its `for_each` (a literal map in locals), each.key and
+        each.value(.attribute) written in; a block without for_each once, as it is."""
+        if "for_each" not in body:
+            return [("", body)]
+        m = re.fullmatch(r"\$\{local\.(\w+)\}", body["for_each"])
+        assert m, f"for_each over {body['for_each']}: only a local map can be expanded"
+        entries = self.locals[m.group(1)]
+        assert isinstance(entries, dict), f"local.{m.group(1)} must be a literal map"
+        text = json.dumps({k: v for k, v in body.items() if k != "for_each"})
+        out = []
+        for key, value in entries.items():
+            filled = text.replace("${each.key}", key)
+            attrs = value if isinstance(value, dict) else {}
+            for attr, v in attrs.items():
+                assert isinstance(v, str), f"each.value.{attr}: only strings are written in"
+                filled = filled.replace(f"${{each.value.{attr}}}", v)
+            if isinstance(value, str):
+                filled = filled.replace("${each.value}", value)
+            assert "each." not in filled, f"[{key}]: an each. reference is left: {filled}"
+            out.append((f"[{key}]", json.loads(filled)))
+        return out
+
     def text(self) -> str:
-        """Every expression of the module (comments excluded) as one string to search."""
-        return json.dumps(self.files)
+        """Every expression of the module (comments and `moved` blocks excluded) as one string
+        to search. A `moved` block names an address that no longer exists on purpose."""
+        return json.dumps(
+            {n: {k: v for k, v in f.items() if k != "moved"} for n, f in self.files.items()}
+        )
+
+    @property
+    def moves(self) -> list[tuple[str, str]]:
+        """(from, to) of every `moved` block, addresses as written."""
+        return [(m["from"].strip("${}"), m["to"].strip("${}")) for _, m in self.blocks("moved")]
 
     def resource(self, rtype: str, name: str) -> dict[str, Any]:
         for _, b in self.blocks("resource"):

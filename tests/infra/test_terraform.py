@@ -116,6 +116,18 @@ def test_reference_check_catches_undeclared_names() -> None:
 
 
 @pytest.mark.parametrize("module_dir", hcl.MODULE_DIRS, ids=lambda p: p.name)
+def test_every_move_leaves_a_removed_address_for_a_declared_one(module_dir: Any) -> None:
+    module = hcl.load(module_dir)
+    for old, new in module.moves:
+        gone, now = hcl.refs(old), hcl.refs(new)
+        assert not gone["resource"] & module.resources, f"moved from {old}, which still exists"
+        assert not gone["module"] & set(module.module_calls), f"moved from {old}, still called"
+        assert now["resource"] <= module.resources, f"moved to {new}, which is not declared"
+        assert now["module"] <= set(module.module_calls), f"moved to {new}, not called"
+        assert now["resource"] or now["module"], new
+
+
+@pytest.mark.parametrize("module_dir", hcl.MODULE_DIRS, ids=lambda p: p.name)
 def test_variables_and_outputs_are_described(module_dir: Any) -> None:
     module = hcl.load(module_dir)
     for kind, items in (("variable", module.variables), ("output", module.outputs)):
@@ -300,10 +312,12 @@ def _statements() -> list[tuple[str, dict[str, Any]]]:
     for module_dir in hcl.MODULE_DIRS:
         module = hcl.load(module_dir)
         for _, block in module.blocks("data"):
-            for name, body in block.get("aws_iam_policy_document", {}).items():
-                out += [(f"{module_dir.name}/{name}", s) for s in body.get("statement", [])]
-                for dyn in body.get("dynamic", []):
-                    out += [(f"{module_dir.name}/{name}", c) for c in dyn["statement"]["content"]]
+            for name, doc in block.get("aws_iam_policy_document", {}).items():
+                for key, body in module.instances(doc):
+                    policy = f"{module_dir.name}/{name}{key}"
+                    out += [(policy, s) for s in body.get("statement", [])]
+                    for dyn in body.get("dynamic", []):
+                        out += [(policy, c) for c in dyn["statement"]["content"]]
     assert out
     return out
 

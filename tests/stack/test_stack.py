@@ -99,6 +99,19 @@ def grafana(lab: Lab, path: str) -> Any:
 # ------------------------------------------------------------------ the tests, in run order
 
 
+def minio(lab: Lab) -> Any:
+    """An S3 client for the lab's MinIO, with its root credentials."""
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=lab.url("MINIO_API_PORT"),
+        aws_access_key_id=lab.env["MINIO_ROOT_USER"],
+        aws_secret_access_key=lab.env["MINIO_ROOT_PASSWORD"],
+        region_name="us-east-1",
+    )
+
+
 def test_stack_comes_up_healthy(lab: Lab) -> None:
     services = {c["Service"] for c in lab.containers()}
     assert services == EXPECTED_SERVICES
@@ -198,18 +211,10 @@ def test_runtime_metrics_arrive_with_the_container_limit(lab: Lab) -> None:
 
 
 def test_loki_writes_its_objects_to_minio(lab: Lab) -> None:
-    import boto3
-
     # Flush the ingester instead of waiting for chunk_idle_period.
     r = httpx.post(f"{lab.url('LOKI_PORT')}/flush", timeout=30)
     assert r.status_code in {200, 204}, r.text
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=lab.url("MINIO_API_PORT"),
-        aws_access_key_id=lab.env["MINIO_ROOT_USER"],
-        aws_secret_access_key=lab.env["MINIO_ROOT_PASSWORD"],
-        region_name="us-east-1",
-    )
+    s3 = minio(lab)
     keys = poll(
         "Loki objects in the loki-data bucket",
         lambda: [o["Key"] for o in s3.list_objects_v2(Bucket="loki-data").get("Contents", [])],
@@ -347,14 +352,6 @@ def test_loki_ruler_loads_the_call_record_rules(lab: Lab) -> None:
 
 
 def test_minio_init_applied_the_loki_bucket_lifecycle(lab: Lab) -> None:
-    import boto3
-
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=lab.url("MINIO_API_PORT"),
-        aws_access_key_id=lab.env["MINIO_ROOT_USER"],
-        aws_secret_access_key=lab.env["MINIO_ROOT_PASSWORD"],
-        region_name="us-east-1",
-    )
+    s3 = minio(lab)
     rules = s3.get_bucket_lifecycle_configuration(Bucket="loki-data")["Rules"]
     assert {r["ID"] for r in rules} == {"loki-backstop-expiry"}

@@ -1,4 +1,4 @@
-"""aiops as a real uvicorn process, and waiting for its incidents to be summarised."""
+"""aiops as a real uvicorn process or in process, and waiting for its incidents to be summarised."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
+from aiops.main import create_app
+from aiops.settings import Settings
 from tools.processes import RunningProcess, free_port, run_service
 
 CLOSED = "http://127.0.0.1:{port}"
@@ -22,6 +24,27 @@ WEBHOOK_AUTH = {"Authorization": f"Bearer {WEBHOOK_TOKEN}"}
 def closed_url() -> str:
     """A loopback URL nothing listens on: a backend that is down."""
     return CLOSED.format(port=free_port())
+
+
+def offline_settings(incidents_dir: Path, **overrides: Any) -> Settings:
+    """aiops's settings with every backend down: summaries are written from the alert alone."""
+    return Settings(
+        prometheus_url=closed_url(),
+        loki_url=closed_url(),
+        tempo_url=closed_url(),
+        incidents_dir=incidents_dir,
+        backend_timeout_s=2.0,
+        webhook_token=WEBHOOK_TOKEN,
+        **overrides,
+    )
+
+
+def aiops_in_process(incidents_dir: Path, **overrides: Any) -> TestClient:
+    """aiops in process (offline_settings); every request sends the webhook bearer token that
+    writes need."""
+    return TestClient(
+        create_app(offline_settings(incidents_dir, **overrides)), headers=WEBHOOK_AUTH
+    )
 
 
 @contextlib.contextmanager

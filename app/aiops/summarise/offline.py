@@ -135,13 +135,7 @@ class _Reading:
         ]
         if category == "latency":
             order = [(self.p95, "prometheus http p95 latency"), order[1]]
-        for s, source in order:
-            if s and s.labels.get(ROUTE_LABEL):
-                return _Finding(s.labels[ROUTE_LABEL], source)
-        routes = Counter(e.route for e in self.error_logs if e.route)
-        if routes:
-            return _Finding(routes.most_common(1)[0][0], "loki error logs")
-        return None
+        return _first_label(order, ROUTE_LABEL, [e.route for e in self.error_logs])
 
     def model(self) -> _Finding | None:
         """The model at fault, only from a signal that fits the alert: failing provider calls
@@ -154,13 +148,7 @@ class _Reading:
             order.append((self.model_p95, "prometheus gen_ai operation p95"))
         elif self.incident.category == "cost":
             order.insert(0, (self.cost, "prometheus genai_lab_cost_usd_total"))
-        for s, source in order:
-            if s and s.labels.get(MODEL_LABEL):
-                return _Finding(s.labels[MODEL_LABEL], source)
-        models = Counter(e.model for e in self.error_logs if e.model)
-        if models:
-            return _Finding(models.most_common(1)[0][0], "loki error logs")
-        return None
+        return _first_label(order, MODEL_LABEL, [e.model for e in self.error_logs])
 
     def error_message(self) -> _Finding | None:
         if self.top_log:
@@ -180,12 +168,35 @@ class _Reading:
         return None
 
 
+def _first_label(
+    order: list[tuple[SeriesStats | None, str]], label: str, logged: list[str | None]
+) -> _Finding | None:
+    """The label from the first series in order that has it, else the value the error logs
+    name most often."""
+    for s, source in order:
+        if s and s.labels.get(label):
+            return _Finding(s.labels[label], source)
+    counts = Counter(v for v in logged if v)
+    if counts:
+        return _Finding(counts.most_common(1)[0][0], "loki error logs")
+    return None
+
+
 def _top_message(logs: list[LogEntry]) -> tuple[str, int] | None:
     counts = Counter(e.message for e in logs if e.message)
     if not counts:
         return None
     text, n = counts.most_common(1)[0]
     return text, n
+
+
+def _labelled_change(
+    s: SeriesStats | None, label: str, unknown: str, text: str, unit: str
+) -> str | None:
+    """text with the series' label value (or `unknown`) and its change, or None without it."""
+    if not s:
+        return None
+    return text.format(s.labels.get(label, unknown), _change(s, unit))
 
 
 def _cause(r: _Reading, route: _Finding | None, model: _Finding | None) -> str:
@@ -222,28 +233,22 @@ def _cause(r: _Reading, route: _Finding | None, model: _Finding | None) -> str:
         return f'Errors logged{where}: "{r.top_log[0]}" ({r.top_log[1]} times in the window)'
 
     def latency() -> str | None:
-        parts = []
-        if r.p95:
-            rt = r.p95.labels.get(ROUTE_LABEL, "a route")
-            parts.append(f"p95 latency of {rt} {_change(r.p95, ' s')}")
-        if r.model_p95:
-            m = r.model_p95.labels.get(MODEL_LABEL, "the model")
-            parts.append(f"model {m} p95 {_change(r.model_p95, ' s')}")
-        return "Slow responses: " + "; ".join(parts) if parts else None
+        parts = [
+            _labelled_change(r.p95, ROUTE_LABEL, "a route", "p95 latency of {} {}", " s"),
+            _labelled_change(r.model_p95, MODEL_LABEL, "the model", "model {} p95 {}", " s"),
+        ]
+        found = [p for p in parts if p]
+        return "Slow responses: " + "; ".join(found) if found else None
 
     def cost() -> str | None:
-        s = r.cost
-        if not s:
-            return None
-        m = s.labels.get(MODEL_LABEL, "an unlabelled model")
-        return f"Spend driven by {m}: {_change(s, ' USD/h')}"
+        return _labelled_change(
+            r.cost, MODEL_LABEL, "an unlabelled model", "Spend driven by {}: {}", " USD/h"
+        )
 
     def error_rate() -> str | None:
-        s = r.error_rate
-        if not s:
-            return None
-        rt = s.labels.get(ROUTE_LABEL, "a route")
-        return f"HTTP 5xx responses from {rt}: {_change(s, '/s')}"
+        return _labelled_change(
+            r.error_rate, ROUTE_LABEL, "a route", "HTTP 5xx responses from {}: {}", "/s"
+        )
 
     order: dict[str, list[Callable[[], str | None]]] = {
         "availability": [exceptions, provider, logs, error_rate],

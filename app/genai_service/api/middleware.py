@@ -90,6 +90,10 @@ class CallerMiddleware(_HTTPMiddleware):
             reset_caller(token)
 
 
+def _too_large(limit: int) -> str:
+    return f"Request body too large: the limit is {limit} bytes (MAX_BODY_BYTES)."
+
+
 class BodyLimitMiddleware(_HTTPMiddleware):
     """413 for bodies above the limit: by Content-Length up front, or counted as they arrive."""
 
@@ -101,11 +105,7 @@ class BodyLimitMiddleware(_HTTPMiddleware):
         limit = self.max_body_bytes
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            too_large = APIError(
-                413,
-                f"Request body too large: the limit is {limit} bytes (MAX_BODY_BYTES).",
-                reason="body_too_large",
-            )
+            too_large = APIError(413, _too_large(limit), reason="body_too_large")
             await reject(scope, too_large)(scope, receive, send)
             return
 
@@ -119,9 +119,7 @@ class BodyLimitMiddleware(_HTTPMiddleware):
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise HTTPException(
-                        413, f"Request body too large: the limit is {limit} bytes (MAX_BODY_BYTES)."
-                    )
+                    raise HTTPException(413, _too_large(limit))
             return message
 
         await self.app(scope, limited_receive, send)
@@ -136,11 +134,8 @@ class HeaderLimitMiddleware(_HTTPMiddleware):
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if len(scope.get("headers", ())) > self.max_headers:
-            too_many = APIError(
-                431,
-                f"Too many request headers: the limit is {self.max_headers}.",
-                reason="too_many_headers",
-            )
+            message = f"Too many request headers: the limit is {self.max_headers}."
+            too_many = APIError(431, message, reason="too_many_headers")
             await reject(scope, too_many)(scope, receive, send)
             return
         await self.app(scope, receive, send)

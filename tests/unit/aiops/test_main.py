@@ -7,31 +7,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from aiops.main import create_app
-from aiops.settings import Settings
 from tests.support.aiops_fixtures import load_json
-from tests.support.aiops_service import WEBHOOK_AUTH, WEBHOOK_TOKEN, closed_url, wait_incident
+from tests.support.aiops_service import WEBHOOK_AUTH, aiops_in_process, closed_url, wait_incident
 from tools.recorder import recording_server
 
 pytestmark = pytest.mark.contract
-
-
-def settings(incidents_dir: Path, **overrides: Any) -> Settings:
-    return Settings(
-        prometheus_url=closed_url(),
-        loki_url=closed_url(),
-        tempo_url=closed_url(),
-        incidents_dir=incidents_dir,
-        backend_timeout_s=2.0,
-        webhook_token=WEBHOOK_TOKEN,
-        **overrides,
-    )
 
 
 @pytest.fixture
@@ -39,14 +24,9 @@ def quiet(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
 
 
-def aiops(incidents_dir: Path, **overrides: Any) -> TestClient:
-    # Writes need aiops's bearer token; every request here sends it.
-    return TestClient(create_app(settings(incidents_dir, **overrides)), headers=WEBHOOK_AUTH)
-
-
 @pytest.fixture
 def client(tmp_path: Path, quiet: None) -> Iterator[TestClient]:
-    with aiops(tmp_path) as c:
+    with aiops_in_process(tmp_path) as c:
         yield c
 
 
@@ -83,10 +63,10 @@ def test_firing_retry_summary_and_resolve(client: TestClient, tmp_path: Path) ->
 
 def test_a_new_app_on_the_same_directory_keeps_the_incidents(tmp_path: Path, quiet: None) -> None:
     firing = load_json("alertmanager/crash-firing.json")
-    with aiops(tmp_path) as first:
+    with aiops_in_process(tmp_path) as first:
         inc_id = first.post("/alerts", json=firing).json()["incident_id"]
         wait_incident(first, inc_id)
-    with aiops(tmp_path) as second:
+    with aiops_in_process(tmp_path) as second:
         assert [i["id"] for i in second.get("/incidents").json()] == [inc_id]
         assert second.post("/alerts", json=firing).json()["outcome"] == "duplicate"
 
@@ -119,7 +99,7 @@ def test_publishes_to_grafana_and_slack_and_updates_on_resolve(tmp_path: Path, q
             "grafana_token": "glsa_test",
             "slack_webhook_url": chat.base_url + "/services/T/B/X",
         }
-        with aiops(tmp_path, **overrides) as client:
+        with aiops_in_process(tmp_path, **overrides) as client:
             firing = load_json("alertmanager/latency-firing.json")
             inc_id = client.post("/alerts", json=firing).json()["incident_id"]
             inc = wait_incident(client, inc_id)
@@ -141,7 +121,7 @@ def test_publishes_to_grafana_and_slack_and_updates_on_resolve(tmp_path: Path, q
 
 
 def test_grafana_down_does_not_lose_the_incident(tmp_path: Path, quiet: None) -> None:
-    with aiops(tmp_path, grafana_url=closed_url()) as client:
+    with aiops_in_process(tmp_path, grafana_url=closed_url()) as client:
         firing = load_json("alertmanager/crash-firing.json")
         inc_id = client.post("/alerts", json=firing).json()["incident_id"]
         inc = wait_incident(client, inc_id)

@@ -8,16 +8,14 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from fastapi.testclient import TestClient
 
 from aiops import web
 from aiops.incidents import Incident, Summary
-from aiops.main import create_app
 from aiops.settings import Settings
 from aiops.store import IncidentStore
 from aiops.web import grafana_links
 from tests.support.aiops_fixtures import incident, load_json
-from tests.support.aiops_service import WEBHOOK_AUTH, WEBHOOK_TOKEN, closed_url, wait_incident
+from tests.support.aiops_service import aiops_in_process, wait_incident
 
 pytestmark = pytest.mark.unit
 
@@ -53,16 +51,8 @@ def test_the_incident_list_shows_the_newest_and_counts_the_rest(
 ) -> None:
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
     monkeypatch.setattr(web, "LIST_LIMIT", 2)
-    settings = Settings(
-        prometheus_url=closed_url(),
-        loki_url=closed_url(),
-        tempo_url=closed_url(),
-        incidents_dir=tmp_path,
-        backend_timeout_s=1.0,
-        webhook_token=WEBHOOK_TOKEN,
-    )
     ids = []
-    with TestClient(create_app(settings), headers=WEBHOOK_AUTH) as client:
+    with aiops_in_process(tmp_path) as client:
         for n in range(3):
             payload = copy.deepcopy(load_json("alertmanager/crash-firing.json"))
             payload["groupKey"] = f"{payload['groupKey']}-{n}"

@@ -8,7 +8,7 @@ import pytest
 import structlog
 from opentelemetry import trace
 
-from lab_telemetry.context import Caller, reset_caller, set_caller
+from tests.support.caller import as_caller
 
 pytestmark = pytest.mark.unit
 
@@ -43,29 +43,19 @@ def test_log_record_trace_id_equals_its_span(pipeline) -> None:
     assert line["timestamp"].endswith("Z")
 
 
-def test_request_id_comes_from_the_caller(pipeline) -> None:
-    token = set_caller(Caller(request_id="req-77", tenant_id="acme"))
-    try:
+# The package serves more than one service: it does not rely on each one's id rule, so an id
+# holding PII is redacted in both sinks.
+@pytest.mark.parametrize(
+    ("request_id", "logged"),
+    [("req-77", "req-77"), ("203.0.113.77", "[REDACTED:ip_address]")],
+)
+def test_request_id_comes_from_the_caller(pipeline, request_id: str, logged: str) -> None:
+    with as_caller(request_id=request_id, tenant_id="acme"):
         structlog.get_logger("tests.logs").warning("caller known")
-    finally:
-        reset_caller(token)
     line = next(x for x in pipeline.stdout_lines() if x["message"] == "caller known")
-    assert line["request_id"] == "req-77"
+    assert line["request_id"] == logged
     record = next(r for r in pipeline.logs() if r.log_record.body == "caller known")
-    assert record.log_record.attributes["request_id"] == "req-77"
-
-
-def test_a_request_id_holding_pii_is_redacted_in_both_sinks(pipeline) -> None:
-    # The package serves more than one service: it does not rely on each one's id rule.
-    token = set_caller(Caller(request_id="203.0.113.77", tenant_id="acme"))
-    try:
-        structlog.get_logger("tests.logs").warning("caller with an odd id")
-    finally:
-        reset_caller(token)
-    line = next(x for x in pipeline.stdout_lines() if x["message"] == "caller with an odd id")
-    assert line["request_id"] == "[REDACTED:ip_address]"
-    record = next(r for r in pipeline.logs() if r.log_record.body == "caller with an odd id")
-    assert record.log_record.attributes["request_id"] == "[REDACTED:ip_address]"
+    assert record.log_record.attributes["request_id"] == logged
 
 
 def test_pii_in_messages_and_fields_is_redacted_in_both_sinks(pipeline) -> None:

@@ -12,16 +12,21 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from lab_telemetry import runtime, setup
+from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.unit
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+#: What the runtime instruments export wherever the service runs (the container memory limit
+#: only inside a container with a limit).
+RUNTIME_METRICS = (
+    "process.cpu.time",
+    "process.memory.usage",
+    "process.memory.virtual",
+    "process.thread.count",
+    "process.open_file_descriptor.count",
+    "cpython.gc.collections",
+    "genai_lab.event_loop.lag",
+)
 
 
 def test_lag_window_reports_the_worst_lag_of_the_window_only() -> None:
@@ -86,15 +91,7 @@ def test_the_pipeline_exports_process_and_loop_metrics(pipeline, monkeypatch) ->
     with TestClient(app):
         time.sleep(runtime.LAG_INTERVAL_S * 2)
         found = pipeline.metrics()
-    for name in (
-        "process.cpu.time",
-        "process.memory.usage",
-        "process.memory.virtual",
-        "process.thread.count",
-        "process.open_file_descriptor.count",
-        "cpython.gc.collections",
-        "genai_lab.event_loop.lag",
-    ):
+    for name in RUNTIME_METRICS:
         assert name in found, name
     (rss,) = found["process.memory.usage"].data.data_points
     assert rss.value > 10 * 2**20

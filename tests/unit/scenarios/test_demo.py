@@ -10,22 +10,11 @@ import pytest
 
 from scenarios import demo
 from scenarios.timeline import BASELINE_USERS, DEMO_LENGTH_S, OUTAGE_ALERT, Urls, build
+from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.unit
 
 URLS = Urls("http://g:3000", "http://l:8089", "http://a:9093", "http://p:9090")
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, s: float) -> None:
-        assert s >= 0
-        self.now += s
 
 
 class RecordingLab:
@@ -69,7 +58,7 @@ class RecordingLab:
 
 
 def test_runs_beats_on_time_and_sees_alert_and_annotation() -> None:
-    clock = FakeClock()
+    clock = FakeClock(0.0)
     lab = RecordingLab(clock, alert_after_s=100)
     out: list[str] = []
     problems = demo.run(
@@ -89,7 +78,7 @@ def test_runs_beats_on_time_and_sees_alert_and_annotation() -> None:
 
 
 def test_missing_alert_is_reported_not_fatal_and_time_scale_shrinks_the_run() -> None:
-    clock = FakeClock()
+    clock = FakeClock(0.0)
     lab = RecordingLab(clock, alert_after_s=None)
     out: list[str] = []
     problems = demo.run(
@@ -109,7 +98,7 @@ def test_missing_alert_is_reported_not_fatal_and_time_scale_shrinks_the_run() ->
 
 
 def test_failed_actions_are_reported_and_the_demo_goes_on() -> None:
-    clock = FakeClock()
+    clock = FakeClock(0.0)
     lab = RecordingLab(clock, alert_after_s=10, fail_load=True)
     out: list[str] = []
     problems = demo.run(
@@ -120,7 +109,7 @@ def test_failed_actions_are_reported_and_the_demo_goes_on() -> None:
 
 
 def test_interrupted_demo_still_clears_faults() -> None:
-    clock = FakeClock()
+    clock = FakeClock(0.0)
     lab = RecordingLab(clock, alert_after_s=10)
 
     def sleep(s: float) -> None:

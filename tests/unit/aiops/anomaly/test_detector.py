@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -20,6 +17,7 @@ from aiops.anomaly.score import ALERT_SCORE, MIN_HISTORY, robust_score
 from aiops.anomaly.signals import BY_NAME, SIGNALS
 from tests.support.aiops_fixtures import load_json
 from tools.processes import free_port
+from tools.recorder import QuietHandler, serving
 
 pytestmark = pytest.mark.unit
 
@@ -88,28 +86,14 @@ def recorded_prometheus(snapshot: str) -> Iterator[tuple[str, list[str]]]:
     answers = {BY_NAME[name].query: body for name, body in RECORDED["snapshots"][snapshot].items()}
     seen: list[str] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             query = parse_qs(urlsplit(self.path).query)["query"][0]
             seen.append(query)
-            data = json.dumps(answers[query]).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.answer(200, json.dumps(answers[query]).encode())
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    port = free_port()
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{port}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield url, seen
 
 
 async def test_the_detector_scores_and_exports_what_prometheus_answers() -> None:

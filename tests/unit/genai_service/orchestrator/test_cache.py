@@ -6,6 +6,7 @@ import pytest
 
 from genai_service.orchestrator.cache import TTLCache, cache_key
 from genai_service.providers.base import ChatRequest, Message
+from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.unit
 
@@ -25,16 +26,8 @@ def test_key_ignores_whitespace_but_not_content_or_settings() -> None:
     assert cache_key(as_system) != cache_key(req("x"))
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_entries_expire_after_the_ttl() -> None:
-    clock = Clock()
+    clock = FakeClock()
     cache: TTLCache[str] = TTLCache(10, ttl_s=30, clock=clock)
     cache.put("k", "v")
     clock.now += 29.9

@@ -18,7 +18,6 @@ import struct
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.response import StreamingBody
@@ -34,17 +33,6 @@ pytestmark = pytest.mark.unit
 
 PRICING = load_pricing(DEFAULT_PRICING_PATH)
 HAIKU = PRICING.models["claude-haiku-4-5"].bedrock_id
-
-
-@pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    return boto3.client(
-        "bedrock-runtime",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 def chat_request(**kw: Any) -> ChatRequest:

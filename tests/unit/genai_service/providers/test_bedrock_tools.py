@@ -8,7 +8,6 @@ import asyncio
 import json
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
@@ -24,17 +23,6 @@ from tests.unit.genai_service.providers.test_bedrock import (
 )
 
 pytestmark = pytest.mark.unit
-
-
-@pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    return boto3.client(
-        "bedrock-runtime",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 WEATHER = ToolSpec(
@@ -58,6 +46,23 @@ def tools_request(**kw: Any) -> ChatRequest:
     )
 
 
+def answer(content: list[dict[str, Any]], stop: str = "end_turn") -> dict[str, Any]:
+    """A Converse response with these content blocks."""
+    return {
+        "output": {"message": {"role": "assistant", "content": content}},
+        "stopReason": stop,
+        "usage": USAGE,
+        "metrics": {"latencyMs": 300},
+    }
+
+
+def converse(client: Any, request: ChatRequest, response: dict[str, Any], **params: Any) -> Any:
+    """One chat through Converse; botocore checks the parameters sent equal `params`."""
+    with Stubber(client) as stub:
+        stub.add_response("converse", response, expected_params=params)
+        return asyncio.run(BedrockProvider(client, PRICING).chat(request))
+
+
 def tool_spec_param() -> dict[str, Any]:
     return {
         "toolSpec": {
@@ -79,39 +84,21 @@ def tool_spec_param() -> dict[str, Any]:
 def test_tools_become_tool_config_and_tool_use_becomes_tool_calls(
     client: Any, choice: ToolChoice, expected: dict[str, Any]
 ) -> None:
-    response = {
-        "output": {
-            "message": {
-                "role": "assistant",
-                "content": [
-                    {"text": "Let me check."},
-                    {
-                        "toolUse": {
-                            "toolUseId": "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q",
-                            "name": "get_weather",
-                            "input": {"city": "Lisbon"},
-                        }
-                    },
-                ],
-            }
-        },
-        "stopReason": "tool_use",
-        "usage": USAGE,
-        "metrics": {"latencyMs": 400},
+    tool_use = {
+        "toolUse": {
+            "toolUseId": "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q",
+            "name": "get_weather",
+            "input": {"city": "Lisbon"},
+        }
     }
-    with Stubber(client) as stub:
-        stub.add_response(
-            "converse",
-            response,
-            expected_params={
-                "modelId": HAIKU,
-                "messages": [{"role": "user", "content": [{"text": "Weather in Lisbon?"}]}],
-                "toolConfig": {"tools": [tool_spec_param()], "toolChoice": expected},
-            },
-        )
-        result = asyncio.run(
-            BedrockProvider(client, PRICING).chat(tools_request(tool_choice=choice))
-        )
+    result = converse(
+        client,
+        tools_request(tool_choice=choice),
+        answer([{"text": "Let me check."}, tool_use], stop="tool_use"),
+        modelId=HAIKU,
+        messages=[{"role": "user", "content": [{"text": "Weather in Lisbon?"}]}],
+        toolConfig={"tools": [tool_spec_param()], "toolChoice": expected},
+    )
     assert result.finish_reason == "tool_calls"
     assert result.tool_calls == (
         ToolCall("tooluse_kZJMlvQmRJ6eAyJE5GIl7Q", "get_weather", '{"city": "Lisbon"}'),
@@ -131,48 +118,39 @@ def test_a_tool_round_trip_becomes_tool_use_and_tool_result_blocks(client: Any) 
         tools=(WEATHER,),
         tool_choice=ToolChoice("auto"),
     )
-    answer = {
-        "output": {"message": {"role": "assistant", "content": [{"text": "21 C and sunny."}]}},
-        "stopReason": "end_turn",
-        "usage": USAGE,
-        "metrics": {"latencyMs": 300},
-    }
-    with Stubber(client) as stub:
-        stub.add_response(
-            "converse",
-            answer,
-            expected_params={
-                "modelId": HAIKU,
-                "messages": [
-                    {"role": "user", "content": [{"text": "Weather in Lisbon?"}]},
+    result = converse(
+        client,
+        request,
+        answer([{"text": "21 C and sunny."}]),
+        modelId=HAIKU,
+        messages=[
+            {"role": "user", "content": [{"text": "Weather in Lisbon?"}]},
+            {
+                "role": "assistant",
+                "content": [
                     {
-                        "role": "assistant",
-                        "content": [
-                            {
-                                "toolUse": {
-                                    "toolUseId": "tooluse_1",
-                                    "name": "get_weather",
-                                    "input": {"city": "Lisbon"},
-                                }
-                            }
-                        ],
-                    },
-                    {
-                        "role": "user",
-                        "content": [
-                            {
-                                "toolResult": {
-                                    "toolUseId": "tooluse_1",
-                                    "content": [{"text": '{"temp_c": 21}'}],
-                                }
-                            }
-                        ],
-                    },
+                        "toolUse": {
+                            "toolUseId": "tooluse_1",
+                            "name": "get_weather",
+                            "input": {"city": "Lisbon"},
+                        }
+                    }
                 ],
-                "toolConfig": {"tools": [tool_spec_param()], "toolChoice": {"auto": {}}},
             },
-        )
-        result = asyncio.run(BedrockProvider(client, PRICING).chat(request))
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "toolResult": {
+                            "toolUseId": "tooluse_1",
+                            "content": [{"text": '{"temp_c": 21}'}],
+                        }
+                    }
+                ],
+            },
+        ],
+        toolConfig={"tools": [tool_spec_param()], "toolChoice": {"auto": {}}},
+    )
     assert result.text == "21 C and sunny." and result.finish_reason == "stop"
 
 
@@ -192,15 +170,8 @@ def test_json_schema_uses_converse_structured_output_and_json_object_an_instruct
             "structure": {"jsonSchema": {"schema": json.dumps(schema), "name": "report"}},
         }
     }
-    answer = {
-        "output": {"message": {"role": "assistant", "content": [{"text": '{"title": "Q3"}'}]}},
-        "stopReason": "end_turn",
-        "usage": USAGE,
-        "metrics": {"latencyMs": 300},
-    }
-    with Stubber(client) as stub:  # botocore validates outputConfig against the model
-        stub.add_response("converse", answer, expected_params=params)
-        result = asyncio.run(BedrockProvider(client, PRICING).chat(structured))
+    # botocore validates outputConfig against the service model.
+    result = converse(client, structured, answer([{"text": '{"title": "Q3"}'}]), **params)
     assert json.loads(result.text) == {"title": "Q3"}
 
     loose = ChatRequest(

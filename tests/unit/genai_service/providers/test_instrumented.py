@@ -21,8 +21,8 @@ from genai_service.providers.base import (
     StreamChunk,
     Usage,
 )
-from lab_telemetry.context import Caller, reset_caller, set_caller
 from lab_telemetry.instruments import catalogue
+from tests.support.caller import as_caller
 
 pytestmark = pytest.mark.unit
 
@@ -102,11 +102,8 @@ def only_span(pipeline, name: str):
 
 async def test_chat_span_follows_conventions(pipeline) -> None:
     m = model()
-    token = set_caller(Caller(request_id="r1", tenant_id="acme"))
-    try:
+    with as_caller(request_id="r1", tenant_id="acme"):
         await wrap(FakeProvider()).chat(chat_request(m))
-    finally:
-        reset_caller(token)
 
     span = only_span(pipeline, f"chat {m}")
     assert span.kind is SpanKind.CLIENT
@@ -132,11 +129,8 @@ async def test_chat_span_follows_conventions(pipeline) -> None:
 
 async def test_chat_metrics_names_units_buckets_and_bounded_labels(pipeline) -> None:
     m = model()
-    token = set_caller(Caller(request_id="r2", tenant_id="some-unknown-tenant"))
-    try:
+    with as_caller(request_id="r2", tenant_id="some-unknown-tenant"):
         await wrap(FakeProvider()).chat(chat_request(m))
-    finally:
-        reset_caller(token)
 
     metrics = pipeline.metrics()
     spec = catalogue()
