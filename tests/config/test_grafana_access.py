@@ -26,15 +26,16 @@ _GO_INI_TRUE = {"1", "t", "T", "true", "TRUE", "True", "YES", "yes", "Yes", "y",
 
 
 def effective_settings(environment: dict[str, str]) -> configparser.ConfigParser:
-    """grafana.ini with the container's GF_<SECTION>_<KEY> overrides, named the way Grafana's
-    applyEnvVariableOverrides (pkg/setting/setting.go) names them: upper case, '.' and '-' as '_'."""
+    """grafana.ini with the container's non-empty GF_<SECTION>_<KEY> overrides, as Grafana's
+    applyEnvVariableOverrides and EnvKey (pkg/setting/setting.go) apply and name them."""
     ini = configparser.ConfigParser(interpolation=None)
     ini.read(GRAFANA_INI)
     for section in ini.sections():
+        section_part = section.replace(".", "_").upper().replace("-", "_")
         for key in list(ini[section]):
-            name = f"GF_{section}_{key}".upper().replace(".", "_").replace("-", "_")
-            if name in environment:
-                ini[section][key] = str(environment[name])
+            value = environment.get(f"GF_{section_part}_{key.replace('.', '_').upper()}", "")
+            if value:
+                ini[section][key] = value
     return ini
 
 
