@@ -58,9 +58,10 @@ logs: docker-check ## Follow the logs of every service (SERVICE=name for one)
 	$(COMPOSE) logs -f --tail=100 $(SERVICE)
 
 .PHONY: open
-open: ## Open Grafana in the browser
+open: ## Open Grafana in the browser (log in as admin, GRAFANA_ADMIN_PASSWORD from .env)
 	@port=$$(grep -E '^GRAFANA_PORT=' .env 2>/dev/null | tail -n 1 | cut -d= -f2); \
 	url="http://127.0.0.1:$${port:-3000}"; \
+	echo "Grafana: log in as admin with GRAFANA_ADMIN_PASSWORD from .env"; \
 	if command -v open >/dev/null 2>&1; then open "$$url"; \
 	elif command -v xdg-open >/dev/null 2>&1; then xdg-open "$$url" >/dev/null 2>&1; \
 	else echo "Open $$url in your browser"; fi

@@ -219,11 +219,18 @@ published_lines() {
     esac
   done
 }
+# GRAFANA_ANONYMOUS (docker-compose.yml, GF_AUTH_ANONYMOUS_ENABLED): the values Grafana's ini
+# library (go-ini parseBool) reads as true.
+grafana_access="log in as admin, password: GRAFANA_ADMIN_PASSWORD in .env"
+case "${GRAFANA_ANONYMOUS:-$(env_value GRAFANA_ANONYMOUS false)}" in
+  1 | t | T | true | TRUE | True | y | yes | YES | Yes | on | ON | On)
+    grafana_access="GRAFANA_ANONYMOUS: no login needed, and anything local reaches Loki's /ingester/shutdown through it; admin password: GRAFANA_ADMIN_PASSWORD in .env" ;;
+esac
 cat <<EOF
 
 The lab is up: every service is healthy.
 
-  Grafana          $(url GRAFANA_PORT 3000)   (anonymous read-only; admin / GRAFANA_ADMIN_PASSWORD in .env)
+  Grafana          $(url GRAFANA_PORT 3000)   ($grafana_access)
                    PromQL, LogQL, TraceQL: Explore (log in); alerts and silences: Alerting
   GenAI service    $(url GENAI_SERVICE_PORT 8000)   (Bearer LAB_API_KEY from .env; /docs for the API)
   Locust           $(url LOCUST_PORT 8089)   (a gentle load is already running)

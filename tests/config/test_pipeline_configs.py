@@ -541,14 +541,13 @@ def test_grafana_dashboards_use_only_provisioned_datasource_uids() -> None:
         assert not unknown, f"{path.name} uses unknown datasource uids {unknown}"
 
 
-def test_grafana_starts_offline_with_anonymous_read_and_no_default_password() -> None:
+def test_grafana_starts_offline_with_no_default_password() -> None:
+    # Anonymous access: tests/config/test_grafana_access.py.
     import configparser
 
     ini = configparser.ConfigParser(interpolation=None)
     ini.read(GRAFANA_INI)
     assert ini.getboolean("plugins", "preinstall_disabled") is True
-    assert ini.getboolean("auth.anonymous", "enabled") is True
-    assert ini.get("auth.anonymous", "org_role") == "Viewer"
     assert not ini.has_option("security", "admin_password")
     assert ini.getboolean("analytics", "check_for_updates") is False
     env = services()["grafana"]["environment"]

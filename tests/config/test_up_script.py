@@ -156,6 +156,30 @@ def test_up_prints_urls_once_every_service_is_ready(tmp_path: Path) -> None:
     assert "up -d" in calls
 
 
+def test_up_says_grafana_needs_the_login_unless_anonymous_access_is_on(tmp_path: Path) -> None:
+    out = _run_up(tmp_path, HEALTHY, timeout_s=10)
+    assert out.returncode == 0, out.stdout + out.stderr
+    grafana = next(line for line in out.stdout.splitlines() if "http://127.0.0.1:3300" in line)
+    assert "log in as admin" in grafana and "anonymous" not in grafana.lower(), grafana
+
+
+@pytest.mark.parametrize("where", ["environment", "dotenv"])
+def test_up_warns_when_grafana_anonymous_is_on(tmp_path: Path, where: str) -> None:
+    env = _env(tmp_path, Docker(states=HEALTHY), timeout_s=10)
+    env.pop("GRAFANA_ANONYMOUS", None)
+    work = _scratch_checkout(tmp_path, "scripts/up.sh")
+    dotenv = "GRAFANA_PORT=3300\n"
+    if where == "environment":
+        env["GRAFANA_ANONYMOUS"] = "true"
+    else:
+        dotenv += "GRAFANA_ANONYMOUS=true\n"
+    (work / ".env").write_text(dotenv)
+    out = run_cli(["bash", str(work / "scripts" / "up.sh")], env=env, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    grafana = next(line for line in out.stdout.splitlines() if "http://127.0.0.1:3300" in line)
+    assert "GRAFANA_ANONYMOUS" in grafana and "/ingester/shutdown" in grafana, grafana
+
+
 def test_up_names_the_unhealthy_service_on_timeout(tmp_path: Path) -> None:
     states = [s if s[0] != "loki" else ("loki", "running", "starting", 0) for s in HEALTHY]
     out = _run_up(tmp_path, states, timeout_s=3)
