@@ -126,6 +126,9 @@ locals {
   # Same keys as docker-compose.yml gives grafana, plus what grafana/aws/datasources.yaml reads.
   grafana_env = {
     GF_SECURITY_ADMIN_USER = "admin"
+    # Behind a load balancer anonymous visitors would reach the datasource proxy (and through
+    # it Loki's GET /ingester/shutdown): off, as in compose, with no opt-in on AWS.
+    GF_AUTH_ANONYMOUS_ENABLED = "false"
     # Dashboards are baked under /var/lib/grafana/dashboards; the writable database goes to
     # the task volume instead of over them.
     GF_PATHS_DATA      = "/var/lib/grafana-data"
