@@ -10,9 +10,8 @@ by the GF_* variables the real `docker compose config` resolves, applied as Graf
 
 from __future__ import annotations
 
-import re
-
 import configparser
+import re
 from pathlib import Path
 
 import pytest
