@@ -92,6 +92,10 @@ locals {
     GRAFANA_ADMIN_PASSWORD = aws_ssm_parameter.secret["GRAFANA_ADMIN_PASSWORD"].arn
   }
 
+  # One timing for every container's health check (ECS counts in seconds); each container
+  # adds its command.
+  health_timing = { interval = 10, timeout = 5, retries = 6, startPeriod = 60 }
+
   # The collector sidecar: the same adot/otel-config.yaml plus the AWS overlay, plus the ECS
   # overlay (no Prometheus or Tempo in the task) and, when enabled, the CloudWatch overlay.
   adot_configs = concat(
@@ -155,7 +159,7 @@ locals {
     user                   = "4317"
     memoryReservation      = 256
     mountPoints            = [{ sourceVolume = "adot-queue", containerPath = "/home/aoc", readOnly = false }]
-    healthCheck            = { command = ["CMD", "/healthcheck"], interval = 10, timeout = 5, retries = 6, startPeriod = 30 }
+    healthCheck            = merge(local.health_timing, { command = ["CMD", "/healthcheck"], startPeriod = 30 })
     logConfiguration       = local.log_config
   }
 }
@@ -192,13 +196,9 @@ module "genai_service" {
       readonlyRootFilesystem = true
       mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
       dependsOn              = [{ containerName = "adot", condition = "HEALTHY" }]
-      healthCheck = {
-        command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=3)"]
-        interval    = 10
-        timeout     = 5
-        retries     = 6
-        startPeriod = 60
-      }
+      healthCheck = merge(local.health_timing, {
+        command = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=3)"]
+      })
       logConfiguration = local.log_config
     },
   ]
@@ -252,13 +252,9 @@ module "aiops" {
         { containerName = "adot", condition = "HEALTHY" },
         { containerName = "grafana-token", condition = "SUCCESS" },
       ]
-      healthCheck = {
-        command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8001/healthz', timeout=3)"]
-        interval    = 10
-        timeout     = 5
-        retries     = 6
-        startPeriod = 60
-      }
+      healthCheck = merge(local.health_timing, {
+        command = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8001/healthz', timeout=3)"]
+      })
       logConfiguration = local.log_config
     },
   ]
@@ -289,7 +285,7 @@ module "loki" {
     portMappings           = [{ containerPort = 3100, protocol = "tcp" }]
     readonlyRootFilesystem = true
     mountPoints            = [{ sourceVolume = "loki-data", containerPath = "/loki", readOnly = false }]
-    healthCheck            = { command = ["CMD", "/usr/bin/loki", "-health"], interval = 10, timeout = 5, retries = 6, startPeriod = 60 }
+    healthCheck            = merge(local.health_timing, { command = ["CMD", "/usr/bin/loki", "-health"] })
     logConfiguration       = local.log_config
   }]
 }
@@ -324,7 +320,7 @@ module "grafana" {
       { sourceVolume = "grafana-data", containerPath = "/var/lib/grafana-data", readOnly = false },
       { sourceVolume = "tmp", containerPath = "/tmp", readOnly = false },
     ]
-    healthCheck      = { command = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:3000/api/health"], interval = 10, timeout = 5, retries = 6, startPeriod = 60 }
+    healthCheck      = merge(local.health_timing, { command = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:3000/api/health"] })
     logConfiguration = local.log_config
   }]
 }
