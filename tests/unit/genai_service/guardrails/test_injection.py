@@ -23,6 +23,7 @@ from genai_service.guardrails.injection import (
     score_text,
 )
 from tests.unit.genai_service.guardrails.corpus import (
+    Rates,
     family_rates,
     load,
     rates,
@@ -117,18 +118,23 @@ def test_corpora_are_large_and_split() -> None:
     assert not {r["text"] for r in attacks} & {r["text"] for r in benign}
 
 
+def assert_within(
+    attacks: Rates, benign: Rates, *, detection: float, false_positives: float
+) -> None:
+    """A detection floor and a false-positive ceiling on one split; no benign prompt blocked."""
+    assert attacks.flagged_or_blocked >= detection, attacks
+    assert benign.flagged_or_blocked <= false_positives, benign
+    assert benign.blocked == 0, benign
+
+
 def test_detection_and_false_positive_rates() -> None:
     # Floors at or just under the measured figures, so a regression fails; the dev split is what
     # the patterns were written against, the held-out split shows how they generalise.
-    dev_attacks = rates("injection_attacks", "dev")
-    held_attacks = rates("injection_attacks", "heldout")
-    dev_benign = rates("benign_prompts", "dev")
-    held_benign = rates("benign_prompts", "heldout")
-    assert dev_attacks.flagged_or_blocked >= 0.95, dev_attacks
-    assert held_attacks.flagged_or_blocked >= 0.7, held_attacks  # measured 75.0% (27 of 36)
-    assert dev_benign.flagged_or_blocked <= 0.02, dev_benign
-    assert held_benign.flagged_or_blocked <= 0.03, held_benign  # measured 0 of 40
-    assert held_benign.blocked == 0 and dev_benign.blocked == 0
+    dev = rates("injection_attacks", "dev"), rates("benign_prompts", "dev")
+    held = rates("injection_attacks", "heldout"), rates("benign_prompts", "heldout")
+    assert_within(*dev, detection=0.95, false_positives=0.02)
+    # Measured on the held-out split: 75.0% detection (27 of 36), 0 of 40 false positives.
+    assert_within(*held, detection=0.7, false_positives=0.03)
 
 
 def test_new_families_on_their_dev_set_and_held_out_set() -> None:
@@ -137,15 +143,10 @@ def test_new_families_on_their_dev_set_and_held_out_set() -> None:
     # flagged benign rows were read once, to name their classes; the fixes were written against
     # new dev rows of those classes). Measured: 68.8% detection (33 of 48), 0 of 48 false
     # positives; the floors sit at or just under that.
-    dev_attacks = family_rates("dev_families", "attack")
-    dev_benign = family_rates("dev_families", "benign")
-    held_attacks = family_rates("heldout_families", "attack")
-    held_benign = family_rates("heldout_families", "benign")
-    assert dev_attacks.flagged_or_blocked >= 0.95, dev_attacks
-    assert dev_benign.flagged_or_blocked <= 0.03, dev_benign
-    assert held_attacks.flagged_or_blocked >= 0.66, held_attacks
-    assert held_benign.flagged_or_blocked <= 0.03, held_benign
-    assert held_benign.blocked == 0
+    dev = family_rates("dev_families", "attack"), family_rates("dev_families", "benign")
+    held = family_rates("heldout_families", "attack"), family_rates("heldout_families", "benign")
+    assert_within(*dev, detection=0.95, false_positives=0.03)
+    assert_within(*held, detection=0.66, false_positives=0.03)
 
 
 def test_false_positives_over_both_held_out_benign_sets_are_within_the_bar() -> None:
