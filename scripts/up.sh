@@ -86,28 +86,34 @@ version_at_least() {
   [ "$a3" -ge "$b3" ]
 }
 
+# check_at_least TOOL VERSION MINIMUM HOW-READ WHY HINT...: says what is wrong when VERSION is
+# unreadable or older than MINIMUM, one line per HINT after the first.
+check_at_least() {
+  local tool="$1" version="$2" minimum="$3" how="$4" why="$5"
+  shift 5
+  if [ -z "$version" ] || ! [[ "$version" =~ ^v?[0-9] ]]; then
+    say "cannot read the $tool version ('$how'); the lab needs ${tool#Docker } $minimum or newer"
+    return 1
+  fi
+  version_at_least "$version" "$minimum" && return 0
+  say "$tool $version is too old: the lab needs ${tool#Docker } $minimum or newer${why}."
+  local hint
+  for hint in "$@"; do
+    say "  $hint"
+  done
+  return 1
+}
+
 check_versions() {
-  local engine compose_v ok=1
-  engine=$(docker version --format '{{.Server.Version}}' 2>/dev/null || true)
-  compose_v=$(docker compose version --short 2>/dev/null || true)
-  if [ -z "$engine" ] || ! [[ "$engine" =~ ^v?[0-9] ]]; then
-    say "cannot read the Docker Engine version ('docker version'); the lab needs Engine $MIN_ENGINE or newer"
-    ok=0
-  elif ! version_at_least "$engine" "$MIN_ENGINE"; then
-    say "Docker Engine $engine is too old: the lab needs Engine $MIN_ENGINE or newer (healthcheck start_interval)."
-    say "  Upgrade Docker Desktop, or on Linux install docker-ce 25+ from Docker's apt/dnf repository"
-    say "  (distribution packages such as Debian 12's docker.io 20.10 are too old)."
-    ok=0
-  fi
-  if [ -z "$compose_v" ] || ! [[ "$compose_v" =~ ^v?[0-9] ]]; then
-    say "cannot read the Docker Compose version ('docker compose version'); the lab needs Compose $MIN_COMPOSE or newer"
-    ok=0
-  elif ! version_at_least "$compose_v" "$MIN_COMPOSE"; then
-    say "Docker Compose $compose_v is too old: the lab needs Compose $MIN_COMPOSE or newer."
-    say "  Upgrade Docker Desktop, or on Linux the docker-compose-plugin package (Docker's repository)."
-    ok=0
-  fi
-  [ "$ok" = 1 ]
+  local ok=0
+  check_at_least "Docker Engine" "$(docker version --format '{{.Server.Version}}' 2>/dev/null || true)" \
+    "$MIN_ENGINE" "docker version" " (healthcheck start_interval)" \
+    "Upgrade Docker Desktop, or on Linux install docker-ce 25+ from Docker's apt/dnf repository" \
+    "(distribution packages such as Debian 12's docker.io 20.10 are too old)." || ok=1
+  check_at_least "Docker Compose" "$(docker compose version --short 2>/dev/null || true)" \
+    "$MIN_COMPOSE" "docker compose version" "" \
+    "Upgrade Docker Desktop, or on Linux the docker-compose-plugin package (Docker's repository)." || ok=1
+  return "$ok"
 }
 
 check_versions || exit 1

@@ -47,14 +47,19 @@ class BackgroundConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> BackgroundConfig:
         e = os.environ if env is None else env
+        d = cls()  # the defaults, written once above
         return cls(
-            log_generator=env_bool(e, "LOG_GENERATOR_ENABLED", True),
-            rate_per_s=max(0.0, env_float(e, "LOG_GENERATOR_RATE_PER_S", 1.0)),
-            warning_ratio=min(1.0, max(0.0, env_float(e, "LOG_GENERATOR_WARNING_RATIO", 0.15))),
-            error_ratio=min(1.0, max(0.0, env_float(e, "LOG_GENERATOR_ERROR_RATIO", 0.05))),
-            simulated_users=env_bool(e, "SIMULATED_USERS_ENABLED", True),
-            users_max=max(1, int(env_float(e, "SIMULATED_USERS_MAX", 25))),
+            log_generator=env_bool(e, "LOG_GENERATOR_ENABLED", d.log_generator),
+            rate_per_s=max(0.0, env_float(e, "LOG_GENERATOR_RATE_PER_S", d.rate_per_s)),
+            warning_ratio=_share(env_float(e, "LOG_GENERATOR_WARNING_RATIO", d.warning_ratio)),
+            error_ratio=_share(env_float(e, "LOG_GENERATOR_ERROR_RATIO", d.error_ratio)),
+            simulated_users=env_bool(e, "SIMULATED_USERS_ENABLED", d.simulated_users),
+            users_max=max(1, int(env_float(e, "SIMULATED_USERS_MAX", d.users_max))),
         )
+
+
+def _share(value: float) -> float:
+    return min(1.0, max(0.0, value))
 
 
 # (job, INFO event, WARNING event, ERROR event, fields): what a small service's housekeeping

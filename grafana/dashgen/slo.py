@@ -60,45 +60,43 @@ class SLO:
         raise NotImplementedError
 
 
+def _rate_by_service(metric: str, window: str, selector: str = "") -> str:
+    """`sum by (service) (rate(metric{selector}[window]))`, the form every SLI ratio is built of."""
+    series = f"{metric}{{{selector}}}" if selector else metric
+    return f"sum by ({BY_SERVICE}) (rate({series}[{window}]))"
+
+
+_REQUESTS = "http_server_request_duration_seconds_count"
+
+
 @dataclass(frozen=True)
 class AvailabilitySLO(SLO):
     def ratio_expr(self, window: str) -> str:
         sel = f'http_route=~"{SLO_ROUTES_RE}"'
-        total = (
-            f"sum by ({BY_SERVICE}) (rate(http_server_request_duration_seconds_count"
-            f"{{{sel}}}[{window}]))"
-        )
+        total = _rate_by_service(_REQUESTS, window, sel)
+        failed = _rate_by_service(_REQUESTS, window, f'{sel}, http_response_status_code=~"5.."')
         # A 5xx series exists only after the first 5xx: "or total * 0" keeps the ratio at 0
         # instead of absent while nothing has failed.
-        return (
-            f"(\n  sum by ({BY_SERVICE}) (rate(http_server_request_duration_seconds_count"
-            f'{{{sel}, http_response_status_code=~"5.."}}[{window}]))\n'
-            f"  or\n  {total} * 0\n)\n/\n{total}"
-        )
+        return f"(\n  {failed}\n  or\n  {total} * 0\n)\n/\n{total}"
 
 
 @dataclass(frozen=True)
 class LatencySLO(SLO):
     def ratio_expr(self, window: str) -> str:
-        return (
-            f"1 - (\n"
-            f"  sum by ({BY_SERVICE}) (rate(http_server_request_duration_seconds_bucket"
-            f'{{http_route="{CHAT_ROUTE}", le="{LATENCY_THRESHOLD_S}"}}[{window}]))\n'
-            f"  /\n"
-            f"  sum by ({BY_SERVICE}) (rate(http_server_request_duration_seconds_count"
-            f'{{http_route="{CHAT_ROUTE}"}}[{window}]))\n'
-            f")"
+        route = f'http_route="{CHAT_ROUTE}"'
+        fast = _rate_by_service(
+            "http_server_request_duration_seconds_bucket",
+            window,
+            f'{route}, le="{LATENCY_THRESHOLD_S}"',
         )
+        return f"1 - (\n  {fast}\n  /\n  {_rate_by_service(_REQUESTS, window, route)}\n)"
 
 
 @dataclass(frozen=True)
 class CostSLO(SLO):
     def ratio_expr(self, window: str) -> str:
-        return (
-            f"sum by ({BY_SERVICE}) (rate(genai_lab_cost_usd_total[{window}]))\n"
-            f"/\n"
-            f"sum by ({BY_SERVICE}) (rate(genai_lab_prompts_total[{window}]))"
-        )
+        cost = _rate_by_service("genai_lab_cost_usd_total", window)
+        return f"{cost}\n/\n{_rate_by_service('genai_lab_prompts_total', window)}"
 
 
 SLOS: tuple[SLO, ...] = (

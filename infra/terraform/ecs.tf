@@ -26,38 +26,9 @@ resource "aws_cloudwatch_log_group" "tasks" {
 locals {
   otel_resource_attributes = "service.namespace=${local.service_namespace},deployment.environment.name=${var.environment}"
 
-  # Same keys as docker-compose.yml's genai-service environment.
-  genai_service_env = {
-    OTEL_SERVICE_NAME                                  = "genai-service"
-    OTEL_RESOURCE_ATTRIBUTES                           = local.otel_resource_attributes
-    OTEL_EXPORTER_OTLP_ENDPOINT                        = "http://localhost:4317"
-    OTEL_EXPORTER_OTLP_PROTOCOL                        = "grpc"
-    OTEL_TRACES_EXPORTER                               = "otlp"
-    OTEL_METRICS_EXPORTER                              = "otlp"
-    OTEL_LOGS_EXPORTER                                 = "otlp"
-    OTEL_METRIC_EXPORT_INTERVAL                        = "5000"
-    OTEL_PYTHON_ID_GENERATOR                           = "xray"
-    OTEL_PROPAGATORS                                   = "tracecontext,baggage,xray"
-    OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT = "false"
-    DEPLOYMENT_ENVIRONMENT                             = var.environment
-    REQUIRE_API_KEY                                    = "true"
-    KNOWN_TENANTS                                      = "acme,globex,initech,lab,anonymous"
-    DAILY_BUDGET_USD                                   = "250"
-    LLM_PROVIDER                                       = var.llm_provider
-    AWS_REGION                                         = var.region
-    AWS_EC2_METADATA_DISABLED                          = "true"
-    PYTHONUNBUFFERED                                   = "1"
-  }
-  genai_service_secrets = {
-    ADMIN_TOKEN      = aws_ssm_parameter.secret["ADMIN_TOKEN"].arn
-    LAB_API_KEY      = aws_ssm_parameter.secret["LAB_API_KEY"].arn
-    API_KEYS         = aws_ssm_parameter.api_keys.arn
-    USER_ID_HASH_KEY = aws_ssm_parameter.secret["USER_ID_HASH_KEY"].arn
-  }
-
-  # Same keys as docker-compose.yml's aiops environment.
-  aiops_env = {
-    OTEL_SERVICE_NAME           = "aiops"
+  # What every Python service's OpenTelemetry SDK reads: export to the ADOT sidecar. Each
+  # service's environment below is merged over it.
+  otel_sdk_env = {
     OTEL_RESOURCE_ATTRIBUTES    = local.otel_resource_attributes
     OTEL_EXPORTER_OTLP_ENDPOINT = "http://localhost:4317"
     OTEL_EXPORTER_OTLP_PROTOCOL = "grpc"
@@ -66,19 +37,42 @@ locals {
     OTEL_LOGS_EXPORTER          = "otlp"
     OTEL_METRIC_EXPORT_INTERVAL = "5000"
     DEPLOYMENT_ENVIRONMENT      = var.environment
-    PROMETHEUS_URL              = local.amp_base_url
-    LOKI_URL                    = local.loki_url
+    AWS_REGION                  = var.region
+    AWS_EC2_METADATA_DISABLED   = "true"
+    PYTHONUNBUFFERED            = "1"
+  }
+
+  # With otel_sdk_env, the same keys as docker-compose.yml's genai-service environment.
+  genai_service_env = {
+    OTEL_SERVICE_NAME                                  = "genai-service"
+    OTEL_PYTHON_ID_GENERATOR                           = "xray"
+    OTEL_PROPAGATORS                                   = "tracecontext,baggage,xray"
+    OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT = "false"
+    REQUIRE_API_KEY                                    = "true"
+    KNOWN_TENANTS                                      = "acme,globex,initech,lab,anonymous"
+    DAILY_BUDGET_USD                                   = "250"
+    LLM_PROVIDER                                       = var.llm_provider
+  }
+  genai_service_secrets = {
+    ADMIN_TOKEN      = aws_ssm_parameter.secret["ADMIN_TOKEN"].arn
+    LAB_API_KEY      = aws_ssm_parameter.secret["LAB_API_KEY"].arn
+    API_KEYS         = aws_ssm_parameter.api_keys.arn
+    USER_ID_HASH_KEY = aws_ssm_parameter.secret["USER_ID_HASH_KEY"].arn
+  }
+
+  # With otel_sdk_env, the same keys as docker-compose.yml's aiops environment.
+  aiops_env = {
+    OTEL_SERVICE_NAME = "aiops"
+    PROMETHEUS_URL    = local.amp_base_url
+    LOKI_URL          = local.loki_url
     # No Tempo on AWS: traces are in X-Ray; the summary lists traces as unavailable context.
     TEMPO_URL          = ""
     GRAFANA_URL        = local.grafana_url
     GRAFANA_TOKEN_FILE = "/var/lib/aiops-grafana/grafana-token"
     # Links in incident pages open Grafana through the load balancer, as people reach it.
-    GRAFANA_PUBLIC_URL        = "https://${aws_lb.this.dns_name}"
-    INCIDENTS_DIR             = "/var/lib/aiops/incidents"
-    RUNBOOKS_DIR              = "/opt/lab/runbooks"
-    AWS_REGION                = var.region
-    AWS_EC2_METADATA_DISABLED = "true"
-    PYTHONUNBUFFERED          = "1"
+    GRAFANA_PUBLIC_URL = "https://${aws_lb.this.dns_name}"
+    INCIDENTS_DIR      = "/var/lib/aiops/incidents"
+    RUNBOOKS_DIR       = "/opt/lab/runbooks"
     # AWS only: AMP answers SigV4-signed queries only (app/aiops/sigv4.py).
     PROMETHEUS_SIGV4_SERVICE = "aps"
     BEDROCK_MODEL_ID         = var.aiops_bedrock_model_id
@@ -97,6 +91,10 @@ locals {
   grafana_token_secrets = {
     GRAFANA_ADMIN_PASSWORD = aws_ssm_parameter.secret["GRAFANA_ADMIN_PASSWORD"].arn
   }
+
+  # One timing for every container's health check (ECS counts in seconds); each container
+  # adds its command.
+  health_timing = { interval = 10, timeout = 5, retries = 6, startPeriod = 60 }
 
   # The collector sidecar: the same adot/otel-config.yaml plus the AWS overlay, plus the ECS
   # overlay (no Prometheus or Tempo in the task) and, when enabled, the CloudWatch overlay.
@@ -161,7 +159,7 @@ locals {
     user                   = "4317"
     memoryReservation      = 256
     mountPoints            = [{ sourceVolume = "adot-queue", containerPath = "/home/aoc", readOnly = false }]
-    healthCheck            = { command = ["CMD", "/healthcheck"], interval = 10, timeout = 5, retries = 6, startPeriod = 30 }
+    healthCheck            = merge(local.health_timing, { command = ["CMD", "/healthcheck"], startPeriod = 30 })
     logConfiguration       = local.log_config
   }
 }
@@ -192,19 +190,15 @@ module "genai_service" {
       image                  = local.images["app"]
       essential              = true
       command                = ["uvicorn", "genai_service.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"]
-      environment            = [for k, v in local.genai_service_env : { name = k, value = v }]
+      environment            = [for k, v in merge(local.otel_sdk_env, local.genai_service_env) : { name = k, value = v }]
       secrets                = [for k, v in local.genai_service_secrets : { name = k, valueFrom = v }]
       portMappings           = [{ containerPort = 8000, protocol = "tcp" }]
       readonlyRootFilesystem = true
       mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
       dependsOn              = [{ containerName = "adot", condition = "HEALTHY" }]
-      healthCheck = {
-        command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=3)"]
-        interval    = 10
-        timeout     = 5
-        retries     = 6
-        startPeriod = 60
-      }
+      healthCheck = merge(local.health_timing, {
+        command = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=3)"]
+      })
       logConfiguration = local.log_config
     },
   ]
@@ -245,7 +239,7 @@ module "aiops" {
       image                  = local.images["app"]
       essential              = true
       command                = ["uvicorn", "aiops.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8001"]
-      environment            = [for k, v in local.aiops_env : { name = k, value = v }]
+      environment            = [for k, v in merge(local.otel_sdk_env, local.aiops_env) : { name = k, value = v }]
       secrets                = [for k, v in local.aiops_secrets : { name = k, valueFrom = v }]
       portMappings           = [{ containerPort = 8001, protocol = "tcp" }]
       readonlyRootFilesystem = true
@@ -258,13 +252,9 @@ module "aiops" {
         { containerName = "adot", condition = "HEALTHY" },
         { containerName = "grafana-token", condition = "SUCCESS" },
       ]
-      healthCheck = {
-        command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8001/healthz', timeout=3)"]
-        interval    = 10
-        timeout     = 5
-        retries     = 6
-        startPeriod = 60
-      }
+      healthCheck = merge(local.health_timing, {
+        command = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8001/healthz', timeout=3)"]
+      })
       logConfiguration = local.log_config
     },
   ]
@@ -295,7 +285,7 @@ module "loki" {
     portMappings           = [{ containerPort = 3100, protocol = "tcp" }]
     readonlyRootFilesystem = true
     mountPoints            = [{ sourceVolume = "loki-data", containerPath = "/loki", readOnly = false }]
-    healthCheck            = { command = ["CMD", "/usr/bin/loki", "-health"], interval = 10, timeout = 5, retries = 6, startPeriod = 60 }
+    healthCheck            = merge(local.health_timing, { command = ["CMD", "/usr/bin/loki", "-health"] })
     logConfiguration       = local.log_config
   }]
 }
@@ -330,7 +320,7 @@ module "grafana" {
       { sourceVolume = "grafana-data", containerPath = "/var/lib/grafana-data", readOnly = false },
       { sourceVolume = "tmp", containerPath = "/tmp", readOnly = false },
     ]
-    healthCheck      = { command = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:3000/api/health"], interval = 10, timeout = 5, retries = 6, startPeriod = 60 }
+    healthCheck      = merge(local.health_timing, { command = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:3000/api/health"] })
     logConfiguration = local.log_config
   }]
 }

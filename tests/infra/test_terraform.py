@@ -34,15 +34,16 @@ COMPOSE_AWS = ROOT / "docker-compose.aws.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 LOKI_S3_LIFECYCLE = ROOT / "loki" / "aws" / "s3-lifecycle.json"
 LOKI_AWS_CONFIG = ROOT / "loki" / "loki.aws.yaml"
-# compose service (its AWS-overlay environment merged in) -> (Terraform local with the ECS
-# container's environment, local with its secrets or None). adot is the sidecar.
-ECS_SERVICES: dict[str, tuple[str, str | None]] = {
-    "genai-service": ("genai_service_env", "genai_service_secrets"),
-    "aiops": ("aiops_env", "aiops_secrets"),
-    "grafana-token": ("grafana_token_env", "grafana_token_secrets"),
-    "adot": ("adot_env", None),
-    "loki": ("loki_env", None),
-    "grafana": ("grafana_env", "grafana_secrets"),
+# compose service (its AWS-overlay environment merged in) -> (Terraform locals the ECS
+# container's environment merges, in order; local with its secrets or None). adot is the sidecar.
+OTEL_SDK_ENV = "otel_sdk_env"
+ECS_SERVICES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "genai-service": ((OTEL_SDK_ENV, "genai_service_env"), "genai_service_secrets"),
+    "aiops": ((OTEL_SDK_ENV, "aiops_env"), "aiops_secrets"),
+    "grafana-token": (("grafana_token_env",), "grafana_token_secrets"),
+    "adot": (("adot_env",), None),
+    "loki": (("loki_env",), None),
+    "grafana": (("grafana_env",), "grafana_secrets"),
 }
 _TASK_ROLE = "static keys from .env; on ECS the task role provides credentials"
 # Keys only one side has, and why. Anything else missing on either side is drift.
@@ -242,6 +243,18 @@ def _tf_map(name: str | None) -> dict[str, str]:
     return {k: str(v) for k, v in value.items()}
 
 
+def _tf_env(service: str) -> dict[str, str]:
+    """The container's environment as ecs.tf writes it: its locals merged, the last one winning."""
+    env_locals = ECS_SERVICES[service][0]
+    refs = ", ".join(f"local.{name}" for name in env_locals)
+    expr = f"merge({refs})" if len(env_locals) > 1 else refs
+    assert f"for k, v in {expr} :" in root().text(), f"{service}: no container environment {expr}"
+    env: dict[str, str] = {}
+    for name in env_locals:
+        env |= _tf_map(name)
+    return env
+
+
 def drift(
     service: str, compose: dict[str, str], env: dict[str, str], secrets: dict[str, str]
 ) -> list[str]:
@@ -271,14 +284,14 @@ def drift(
 
 @pytest.mark.parametrize("service", sorted(ECS_SERVICES))
 def test_task_environment_matches_compose(service: str) -> None:
-    env_local, secrets_local = ECS_SERVICES[service]
-    problems = drift(service, _compose_env(service), _tf_map(env_local), _tf_map(secrets_local))
+    secrets_local = ECS_SERVICES[service][1]
+    problems = drift(service, _compose_env(service), _tf_env(service), _tf_map(secrets_local))
     assert not problems, "\n".join(problems)
 
 
 def test_drift_check_catches_a_new_compose_key_and_a_changed_value() -> None:
     compose = _compose_env("genai-service") | {"NEW_SETTING": "1"}
-    env = _tf_map("genai_service_env") | {"REQUIRE_API_KEY": "false"}
+    env = _tf_env("genai-service") | {"REQUIRE_API_KEY": "false"}
     problems = drift("genai-service", compose, env, _tf_map("genai_service_secrets"))
     assert any("NEW_SETTING" in p for p in problems)
     assert any("REQUIRE_API_KEY is 'false'" in p for p in problems)
@@ -286,8 +299,7 @@ def test_drift_check_catches_a_new_compose_key_and_a_changed_value() -> None:
 
 @pytest.mark.parametrize("service", sorted(ECS_SERVICES))
 def test_compose_secrets_are_ssm_secrets_on_ecs(service: str) -> None:
-    env_local, secrets_local = ECS_SERVICES[service]
-    secrets = _tf_map(secrets_local)
+    secrets = _tf_map(ECS_SERVICES[service][1])
     generated = _generated_secrets()
     for key, value in _compose_env(service).items():
         ref = re.fullmatch(r"\$\{([A-Z_]+)[:?-][^}]*\}", value)
@@ -295,7 +307,7 @@ def test_compose_secrets_are_ssm_secrets_on_ecs(service: str) -> None:
             continue
         assert key in secrets, f"{service}: {key} is a secret in compose, plain on ECS"
         assert f'aws_ssm_parameter.secret["{ref.group(1)}"]' in secrets[key], key
-    assert not set(secrets) & set(_tf_map(env_local)), "a key is both env and secret"
+    assert not set(secrets) & set(_tf_env(service)), "a key is both env and secret"
 
 
 def test_secret_parameters_are_securestring() -> None:

@@ -50,27 +50,23 @@ def context(
 ) -> Gathered:
     """A gathered context assembled from recorded/documented backend answers."""
     results: list[QueryResult] = []
-    now = datetime.now(UTC)
-    start, alert_start, end = now, now, now
-    expr = None
-    threshold = None
+    # The recorded scenario names its window and alert as Gathered does; without one, now.
+    window: dict[str, Any] = dict.fromkeys(
+        ("window_start", "alert_start", "window_end"), datetime.now(UTC)
+    )
+    alert: dict[str, Any] = {}
     if prom:
         results, scenario = prom_scenario(prom)
-        start = datetime.fromisoformat(scenario["window_start"])
-        alert_start = datetime.fromisoformat(scenario["alert_start"])
-        end = datetime.fromisoformat(scenario["window_end"])
+        window = {name: datetime.fromisoformat(scenario[name]) for name in window}
         expr = scenario["alert_expr"]
-        threshold = prometheus.split_threshold(expr)[1]
+        alert = {"alert_expr": expr, "alert_threshold": prometheus.split_threshold(expr)[1]}
     entries = loki.parse_streams(load_json(f"loki/{logs}.json")) if logs else []
     hits = []
     for t in traces or []:
         hits += tempo.parse_search(load_json(f"tempo/{t}.json"), error=t.startswith("crash"))
     return Gathered(
-        window_start=start,
-        alert_start=alert_start,
-        window_end=end,
-        alert_expr=expr,
-        alert_threshold=threshold,
+        **window,
+        **alert,
         prometheus=results,
         logs=entries,
         traces=hits,

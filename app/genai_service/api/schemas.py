@@ -15,64 +15,61 @@ from pydantic.json_schema import SkipJsonSchema
 from genai_service.errors import InjectableError
 
 
-class TextPart(BaseModel):
+class RequestPart(BaseModel):
+    """A request body or a part of one: fields it does not declare are ignored."""
+
     model_config = ConfigDict(extra="ignore")
+
+
+class TextPart(RequestPart):
     type: Literal["text"]
     text: StrictStr
 
 
-class FunctionCallIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class FunctionCallIn(RequestPart):
     name: StrictStr = Field(min_length=1, max_length=64)
     arguments: StrictStr = Field(max_length=65_536)
 
 
-class ToolCallIn(BaseModel):
+class ToolCallIn(RequestPart):
     """A tool call an assistant message made earlier in the conversation."""
 
-    model_config = ConfigDict(extra="ignore")
     id: StrictStr = Field(min_length=1, max_length=128)
     type: StrictStr = "function"
     function: FunctionCallIn
 
 
-class FunctionDefinition(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class FunctionDefinition(RequestPart):
     name: StrictStr
     description: StrictStr | None = Field(default=None, max_length=4096)
     parameters: dict[str, Any] | None = None
     strict: bool | None = None
 
 
-class ToolDefinition(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class ToolDefinition(RequestPart):
     # Other tool types (custom, web search, ...) are refused with a 400 in api/tool_format.py.
     type: StrictStr
     function: FunctionDefinition | None = None
 
 
-class NamedToolChoice(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class NamedToolChoice(RequestPart):
     type: StrictStr
     function: dict[str, Any] | None = None
 
 
-class JsonSchemaFormat(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class JsonSchemaFormat(RequestPart):
     name: StrictStr = Field(min_length=1, max_length=64)
     description: StrictStr | None = None
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
     strict: bool | None = None
 
 
-class ResponseFormatIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class ResponseFormatIn(RequestPart):
     type: StrictStr
     json_schema: JsonSchemaFormat | None = None
 
 
-class ChatMessage(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class ChatMessage(RequestPart):
     role: Literal["system", "developer", "user", "assistant", "tool"]
     content: StrictStr | Annotated[list[TextPart], Field(min_length=1)] | None = None
     name: StrictStr | None = None
@@ -87,14 +84,11 @@ class ChatMessage(BaseModel):
         return "".join(p.text for p in self.content)
 
 
-class StreamOptions(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class StreamOptions(RequestPart):
     include_usage: bool = False
 
 
-class ChatCompletionRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class ChatCompletionRequest(RequestPart):
     model: StrictStr = Field(min_length=1, examples=["claude-haiku-4-5"])
     messages: list[ChatMessage] = Field(min_length=1)
     max_tokens: int | None = Field(default=None, ge=1)
@@ -139,9 +133,7 @@ class ChatCompletionRequest(BaseModel):
         return self.max_completion_tokens or self.max_tokens
 
 
-class EmbeddingRequestBody(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class EmbeddingRequestBody(RequestPart):
     model: StrictStr = Field(min_length=1, examples=["titan-embed-text-v2"])
     input: StrictStr | Annotated[list[StrictStr], Field(min_length=1, max_length=2048)]
     encoding_format: Literal["float", "base64"] = "float"

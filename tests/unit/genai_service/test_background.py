@@ -29,7 +29,8 @@ def test_config_from_env_has_off_switches_and_rates() -> None:
     )
     assert not config.log_generator and not config.simulated_users
     assert config.rate_per_s == 7.5 and config.users_max == 40
-    assert BackgroundConfig.from_env({}).log_generator  # on by default
+    assert BackgroundConfig.from_env({}) == BackgroundConfig()  # unset: the declared defaults
+    assert BackgroundConfig().log_generator  # on by default
 
 
 def test_mix_of_levels_follows_the_ratios(pipeline) -> None:

@@ -72,18 +72,16 @@ def service() -> Iterator[RunningProcess]:
 
 
 def config(service_url: str, *, admin_token: str, api_key: str) -> LabConfig:
-    closed = f"http://127.0.0.1:{free_port()}"
+    # Every backend but the service answers nothing: one closed port for all of them.
+    backends = ("locust_url", "grafana_url", "prometheus_url", "alertmanager_url", "aiops_url")
+    closed = dict.fromkeys(backends, f"http://127.0.0.1:{free_port()}")
     return LabConfig(
         service_url=service_url,
         admin_token=admin_token,
-        locust_url=closed,
-        grafana_url=closed,
-        prometheus_url=closed,
-        alertmanager_url=closed,
-        aiops_url=closed,
         grafana_user="admin",
         grafana_password="",
         api_key=api_key,
+        **closed,
     )
 
 
