@@ -103,6 +103,17 @@ def _fast_grpc_span_exporter() -> SpanExporter:
     return exporter
 
 
+def _fast_grpc_log_exporter() -> LogRecordExporter:
+    """The SDK's OTLP/gRPC log exporter, encoding with otlp_encoding.LogEncoder (as spans)."""
+    from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+
+    from lab_telemetry.otlp_encoding import LogEncoder
+
+    exporter = OTLPLogExporter()
+    replace_request_encoder(exporter, LogEncoder().request)
+    return exporter
+
+
 def metric_exporter(name: str) -> MetricExporter:
     if name == "console":
         return ConsoleMetricExporter()
@@ -129,9 +140,7 @@ def log_exporter(name: str) -> LogRecordExporter:
         raise _unknown("logs", name)
     protocol = otlp_protocol("logs")
     if protocol == "grpc":
-        from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
-
-        return OTLPLogExporter()
+        return _fast_grpc_log_exporter()
     if protocol == "http/protobuf":
         from opentelemetry.exporter.otlp.proto.http._log_exporter import (
             OTLPLogExporter as HttpLogExporter,

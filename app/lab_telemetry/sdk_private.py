@@ -79,11 +79,11 @@ def attribute_items(attributes: Mapping[str, Any]) -> Any:
     return getattr(attributes, "_dict", attributes).items()
 
 
-# -- the OTLP span exporter's request builder --------------------------------------------------
-def replace_request_encoder(exporter: Any, encode: Callable[[Sequence[ReadableSpan]], Any]) -> None:
+# -- the OTLP span and log exporters' request builder -------------------------------------------
+def replace_request_encoder(exporter: Any, encode: Callable[[Sequence[Any]], Any]) -> None:
     """Have this exporter instance build its export request with `encode`.
 
-    The SDK's OTLP exporters call self._translate_data(spans) to build the request; channel,
+    The SDK's OTLP/gRPC exporters call self._translate_data(data) to build the request; channel,
     retries, timeouts and compression stay theirs.
     """
     exporter._translate_data = encode

@@ -101,6 +101,11 @@ def test_the_grpc_exporter_builds_its_request_with_translate_data() -> None:
         assert exporter._translate_data([ended_span()]) == "1 spans"
     finally:
         exporter.shutdown()
+    # The log exporter is the same mixin's, with its own _translate_data.
+    from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+
+    assert issubclass(OTLPLogExporter, OTLPExporterMixin)
+    assert "_translate_data" in vars(OTLPLogExporter)
 
 
 def test_metric_exporters_keep_their_preferences_in_two_attributes() -> None:
