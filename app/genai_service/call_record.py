@@ -50,6 +50,7 @@ from genai_service.providers.base import (
 from genai_service.providers.instrumented import CLIENT_CLOSED
 from genai_service.providers.tokens import partial_usage
 from lab_telemetry.context import current_caller
+from lab_telemetry.logs import replace_access_line, reset_access_line
 
 EVENT_NAME = "genai_lab.call"
 USER_ID = "user.id"
@@ -208,6 +209,9 @@ class CallRecordMiddleware:
 
         draft = CallDraft(operation=operation, started=time.perf_counter())
         token = _draft.set(draft)
+        # The record carries what the access line says (status, timing, ids) and more: it is
+        # the call's one line in OTLP; stdout keeps uvicorn's line too.
+        access = replace_access_line()
         status: int | None = None
 
         async def tracking_send(message: Message) -> None:
@@ -219,6 +223,7 @@ class CallRecordMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         finally:
+            reset_access_line(access)
             _draft.reset(token)
             emit(draft, status=status)
 

@@ -36,6 +36,7 @@ from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter, Sp
 from opentelemetry.trace import Status
 
 from lab_telemetry.drops import DropCounter
+from lab_telemetry.logs import bridging_redacted_record
 from lab_telemetry.redaction import redact_attribute, redact_text, redact_value
 from lab_telemetry.sdk_private import (
     attribute_items,
@@ -315,11 +316,14 @@ class GuardedLogExporter(LogRecordExporter):
 class RedactingLogRecordProcessor(LogRecordProcessor):
     """First processor on the LoggerProvider: redacts body and attributes in place.
 
-    Records from the stdlib are already redacted by the logging filter; this one also covers
-    anything emitted straight through the OpenTelemetry Logs API.
+    Records from the stdlib are already redacted by the logging filter and pass unscanned
+    (unless they carry a traceback); this one covers anything emitted straight through the
+    OpenTelemetry Logs API.
     """
 
     def on_emit(self, log_record: ReadWriteLogRecord) -> None:
+        if bridging_redacted_record():
+            return
         record = log_record.log_record
         if isinstance(record.body, str):
             record.body = redact_text(record.body)

@@ -8,6 +8,7 @@
                 trace_id, span_id, request_id, the event's fields)
              -> OTLP: opentelemetry-instrumentation-logging's LoggingHandler; the fields are
                 log attributes and the record carries the active span's trace and span ids
+                (an access line whose request has its own record goes to stdout only)
 
 One handler fans out to both sinks so each record is redacted exactly once, whichever API
 produced it. trace_id and span_id are read from the active span when the line is written,
@@ -21,8 +22,10 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterable, MutableMapping, Sequence
+from contextvars import ContextVar, Token
 from typing import Any, TextIO
 
 import structlog
@@ -65,11 +68,32 @@ class RedactionFilter(logging.Filter):
         return True
 
 
-class NotOtelInternal(logging.Filter):
-    """Keeps the SDK's own log lines out of the OTLP sink (they would feed back into it)."""
+_access_line_replaced: ContextVar[bool] = ContextVar("lab_access_line_replaced", default=False)
+
+
+def replace_access_line() -> Token[bool]:
+    """This request's own record (a service's canonical line, such as genai_service's call
+    record) stands for it in OTLP: its uvicorn access line then goes to stdout only.
+
+    One OTLP record per request rather than two saying the same (status, timing, ids); the
+    stdout line stays for people reading `docker compose logs`. Reset with the token.
+    """
+    return _access_line_replaced.set(True)
+
+
+def reset_access_line(token: Token[bool]) -> None:
+    _access_line_replaced.reset(token)
+
+
+class OtlpOnly(logging.Filter):
+    """Keeps out of the OTLP sink the SDK's own log lines (they would feed back into it) and
+    access lines that a request's own record replaces (replace_access_line)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not record.name.startswith(_OTEL_LOGGER_PREFIX)
+        name = record.name
+        if name == ACCESS_LOGGER:
+            return not _access_line_replaced.get()
+        return not name.startswith(_OTEL_LOGGER_PREFIX)
 
 
 class JsonFormatter(logging.Formatter):
@@ -190,9 +214,28 @@ def install(
     return handler
 
 
+_bridge = threading.local()
+
+
+def bridging_redacted_record() -> bool:
+    """True while the OTLP sink hands the Logs SDK a record that RedactionFilter has redacted
+    whole (message and fields; no traceback, which the SDK adds as attributes of its own)."""
+    return getattr(_bridge, "redacted", False)
+
+
 def otlp_sink(logger_provider: Any) -> logging.Handler:
     from opentelemetry.instrumentation.logging.handler import LoggingHandler
 
-    handler = LoggingHandler(logger_provider=logger_provider)
-    handler.addFilter(NotOtelInternal())
+    class OtlpSink(LoggingHandler):
+        def emit(self, record: logging.LogRecord) -> None:
+            # The Logs SDK's processors run inside this call: the flag tells the redacting
+            # processor (exporters.RedactingLogRecordProcessor) not to scan the record again.
+            _bridge.redacted = not (record.exc_info or record.exc_text or record.stack_info)
+            try:
+                super().emit(record)
+            finally:
+                _bridge.redacted = False
+
+    handler = OtlpSink(logger_provider=logger_provider)
+    handler.addFilter(OtlpOnly())
     return handler

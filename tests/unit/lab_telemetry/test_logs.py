@@ -118,3 +118,30 @@ def test_exceptions_are_logged_redacted_with_exception_attributes(pipeline) -> N
 def test_sdk_internal_logs_are_not_exported_over_otlp(pipeline) -> None:
     logging.getLogger("opentelemetry.sdk.something").warning("internal detail")
     assert "internal detail" not in {r.log_record.body for r in pipeline.logs()}
+
+
+def test_stdlib_records_are_redacted_once_and_api_records_by_the_processor(
+    pipeline, monkeypatch
+) -> None:
+    from opentelemetry._logs import get_logger_provider
+
+    from lab_telemetry import exporters
+
+    scanned: list[object] = []
+    real = exporters.redact_value
+    monkeypatch.setattr(
+        exporters, "redact_value", lambda value: scanned.append(value) or real(value)
+    )
+    # Through the stdlib: RedactionFilter has redacted it; the processor does not scan again.
+    structlog.get_logger("tests.logs").info("bridged", note="grace@example.com", n=1)
+    assert scanned == []
+    record = next(r for r in pipeline.logs() if r.log_record.body == "bridged")
+    assert record.log_record.attributes["note"] == "[REDACTED:email]"
+    # Straight through the Logs API: only the processor stands between it and the exporter.
+    get_logger_provider().get_logger("tests.api").emit(
+        body="api heidi@example.com", attributes={"note": "heidi@example.com"}
+    )
+    assert "heidi@example.com" in scanned
+    record = next(r for r in pipeline.logs() if "api" in str(r.log_record.body))
+    assert record.log_record.body == "api [REDACTED:email]"
+    assert record.log_record.attributes["note"] == "[REDACTED:email]"
