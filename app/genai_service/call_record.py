@@ -11,7 +11,8 @@ docs/schemas/genai-call-record.schema.json.
 
 How it is assembled, with one hook in the app factory (``install(app)``):
     CallRecordMiddleware   opens a draft per call request, sets user.id on the server span,
-                           and emits the record when the response is finished (streams too)
+                           and emits the record when the response is finished (streams too);
+                           the record is the call's one log line (no uvicorn access line)
     RecordingOrchestrator  fills the draft from what the orchestrator returns: model, usage,
                            cost (the figure the call's admission priced), cache hit, finish
                            reason, time to first chunk, provider errors
@@ -209,8 +210,8 @@ class CallRecordMiddleware:
 
         draft = CallDraft(operation=operation, started=time.perf_counter())
         token = _draft.set(draft)
-        # The record carries what the access line says (status, timing, ids) and more: it is
-        # the call's one line in OTLP; stdout keeps uvicorn's line too.
+        # The record says what the access line says (status, timing, ids) and more: it is
+        # the call's one log line.
         access = replace_access_line()
         status: int | None = None
 

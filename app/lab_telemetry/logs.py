@@ -8,7 +8,8 @@
                 trace_id, span_id, request_id, the event's fields)
              -> OTLP: opentelemetry-instrumentation-logging's LoggingHandler; the fields are
                 log attributes and the record carries the active span's trace and span ids
-                (an access line whose request has its own record goes to stdout only)
+
+A request with a canonical record of its own (replace_access_line) has no access line.
 
 One handler fans out to both sinks so each record is redacted exactly once, whichever API
 produced it. trace_id and span_id are read from the active span when the line is written,
@@ -72,12 +73,10 @@ _access_line_replaced: ContextVar[bool] = ContextVar("lab_access_line_replaced",
 
 
 def replace_access_line() -> Token[bool]:
-    """This request's own record (a service's canonical line, such as genai_service's call
-    record) stands for it in OTLP: its uvicorn access line then goes to stdout only.
-
-    One OTLP record per request rather than two saying the same (status, timing, ids); the
-    stdout line stays for people reading `docker compose logs`. Reset with the token.
-    """
+    """This request has a canonical record of its own (genai_service's call record: status,
+    timing and ids, and much more), which stands for it in the logs: its uvicorn access line
+    is not written, to stdout or OTLP. One line per request, not two saying the same.
+    Reset with the token."""
     return _access_line_replaced.set(True)
 
 
@@ -85,15 +84,18 @@ def reset_access_line(token: Token[bool]) -> None:
     _access_line_replaced.reset(token)
 
 
-class OtlpOnly(logging.Filter):
-    """Keeps out of the OTLP sink the SDK's own log lines (they would feed back into it) and
-    access lines that a request's own record replaces (replace_access_line)."""
+class ReplacedAccessLine(logging.Filter):
+    """Drops the access line of a request whose own record replaces it (replace_access_line)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        name = record.name
-        if name == ACCESS_LOGGER:
-            return not _access_line_replaced.get()
-        return not name.startswith(_OTEL_LOGGER_PREFIX)
+        return record.name != ACCESS_LOGGER or not _access_line_replaced.get()
+
+
+class NotOtelInternal(logging.Filter):
+    """Keeps the SDK's own log lines out of the OTLP sink (they would feed back into it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.name.startswith(_OTEL_LOGGER_PREFIX)
 
 
 class JsonFormatter(logging.Formatter):
@@ -203,7 +205,7 @@ def install(
         existing.flush()
     handler = TelemetryLogHandler(list(sinks))
     # Cheap drop-the-record filters go before redaction, so dropped lines cost nothing.
-    handler.filters[:0] = list(extra_filters)
+    handler.filters[:0] = [ReplacedAccessLine(), *extra_filters]
     root.addHandler(handler)
     root.setLevel(level if level is not None else log_level())
     for name in _REROUTED_LOGGERS:
@@ -237,5 +239,5 @@ def otlp_sink(logger_provider: Any) -> logging.Handler:
                 _bridge.redacted = False
 
     handler = OtlpSink(logger_provider=logger_provider)
-    handler.addFilter(OtlpOnly())
+    handler.addFilter(NotOtelInternal())
     return handler

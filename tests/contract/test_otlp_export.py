@@ -245,13 +245,15 @@ def test_service_exports_correlated_redacted_otlp(protocol: str) -> None:
     }
     assert server_users == {fields[0]["user.id"]}
 
-    # -- a model call's record is its one line in OTLP: its access line goes to stdout only,
-    # while requests without a record (GET /v1/models/..., /crash) keep theirs in OTLP
+    # -- a model call's record is its one log line: no access line for it, in OTLP or on
+    # stdout, while requests without a record (GET /v1/models/..., /crash) keep theirs
     bodies = [r.body.string_value for r in received.log_records()]
     call_lines = ("POST /v1/chat/completions HTTP/", "POST /v1/embeddings HTTP/")
     assert not [b for b in bodies if any(c in b for c in call_lines)]
-    assert sum(stdout.count(c) for c in call_lines) >= 4
+    assert not [c for c in call_lines if c in stdout]
+    assert stdout.count(f'"message": "{CALL_RECORD}"') == 4
     assert any("GET /v1/models/" in b for b in bodies)
+    assert "GET /v1/models/" in stdout
     assert any("GET /crash" in b for b in bodies)
 
 

@@ -145,3 +145,22 @@ def test_stdlib_records_are_redacted_once_and_api_records_by_the_processor(
     record = next(r for r in pipeline.logs() if "api" in str(r.log_record.body))
     assert record.log_record.body == "api [REDACTED:email]"
     assert record.log_record.attributes["note"] == "[REDACTED:email]"
+
+
+def test_a_request_with_its_own_record_writes_no_access_line(pipeline) -> None:
+    from lab_telemetry.logs import replace_access_line, reset_access_line
+
+    access = logging.getLogger("uvicorn.access")
+    token = replace_access_line()
+    try:
+        access.info('%s - "%s %s HTTP/%s" %d', "198.51.100.7:5", "POST", "/v1/x", "1.1", 200)
+        logging.getLogger("tests.logs").info("other lines still written")
+    finally:
+        reset_access_line(token)
+    access.info('%s - "%s %s HTTP/%s" %d', "198.51.100.7:5", "GET", "/v1/y", "1.1", 200)
+    messages = [line["message"] for line in pipeline.stdout_lines()]
+    bodies = [str(r.log_record.body) for r in pipeline.logs()]
+    for written in (messages, bodies):
+        assert not [m for m in written if "/v1/x" in m]
+        assert [m for m in written if "/v1/y" in m]
+        assert "other lines still written" in written
