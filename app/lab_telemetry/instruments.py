@@ -29,6 +29,9 @@ class MetricSpec:
     attributes: tuple[str, ...]
     prometheus: str
     buckets: tuple[float, ...] | None = None
+    # Exemplars (a sampled trace id per bucket) cost a reservoir offer per measurement; only
+    # the instruments whose panels link to traces keep them.
+    exemplars: bool = False
 
     def label(self, attribute: str) -> str:
         """The Prometheus label of one of this metric's attributes."""
@@ -56,6 +59,7 @@ def catalogue() -> dict[str, MetricSpec]:
             attributes=tuple(m.get("attributes") or ()),
             prometheus=m["prometheus"],
             buckets=tuple(float(b) for b in m["buckets"]) if m.get("buckets") else None,
+            exemplars=bool(m.get("exemplars", False)),
         )
     return specs
 

@@ -47,6 +47,7 @@ from typing import Any, Protocol, TypeVar
 
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
+from opentelemetry.sdk.metrics import ExemplarReservoir
 
 from lab_telemetry import logs as log_setup
 from lab_telemetry import runtime
@@ -152,11 +153,14 @@ def build_id_generator() -> Any:
 
 
 def metric_views() -> list[Any]:
-    """Explicit bucket boundaries for every catalogued histogram.
+    """One View per catalogued instrument: its bucket boundaries, and no exemplars unless the
+    catalogue asks for them.
 
-    Instruments created through instruments.instrument() already carry them as advice; the
-    views make the catalogue win for instruments created elsewhere too (FastAPI's
-    http.server.request.duration), whatever a library's advice says.
+    Instruments created through instruments.instrument() already carry the boundaries as
+    advice; the views make the catalogue win for instruments created elsewhere too (FastAPI's
+    http.server.request.duration), whatever a library's advice says. Exemplars stay on the
+    latency histograms whose panels link to traces; elsewhere each measurement would pay a
+    reservoir offer that nothing reads.
     """
     from opentelemetry.sdk.metrics.view import (
         DropAggregation,
@@ -164,20 +168,40 @@ def metric_views() -> list[Any]:
         View,
     )
 
-    buckets = [
-        View(
-            instrument_name=spec.name,
-            aggregation=ExplicitBucketHistogramAggregation(boundaries=list(spec.buckets)),
-        )
-        for spec in catalogue().values()
-        if spec.instrument == "histogram" and spec.buckets
-    ]
+    views = []
+    for spec in catalogue().values():
+        options: dict[str, Any] = {}
+        if spec.instrument == "histogram" and spec.buckets:
+            options["aggregation"] = ExplicitBucketHistogramAggregation(
+                boundaries=list(spec.buckets)
+            )
+        if not spec.exemplars:
+            options["exemplar_reservoir_factory"] = _no_exemplars
+        if options:
+            views.append(View(instrument_name=spec.name, **options))
     # Body-size histograms from the HTTP instrumentations: many series, no dashboard or rule
     # uses them, and they are not in the catalogue.
     dropped = [
         View(instrument_name=name, aggregation=DropAggregation()) for name in DROPPED_METRICS
     ]
-    return buckets + dropped
+    return views + dropped
+
+
+class NoExemplars(ExemplarReservoir):
+    """An exemplar reservoir that keeps nothing, for instruments whose exemplars no one reads."""
+
+    def __init__(self, **_: Any) -> None:
+        pass
+
+    def offer(self, value: Any, time_unix_nano: int, attributes: Any, context: Any) -> None:
+        return None
+
+    def collect(self, point_attributes: Any) -> list[Any]:
+        return []
+
+
+def _no_exemplars(_aggregation: type) -> type[NoExemplars]:
+    return NoExemplars
 
 
 def ensure_stable_http_semconv() -> None:

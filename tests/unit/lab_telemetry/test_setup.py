@@ -177,10 +177,43 @@ def test_sdk_disabled_leaves_the_provider_unwrapped(monkeypatch) -> None:
 
 
 def test_views_cover_every_catalogued_histogram() -> None:
-    views = {v._instrument_name for v in setup.metric_views()}
-    expected = {s.name for s in catalogue().values() if s.instrument == "histogram"}
-    assert views == expected | set(setup.DROPPED_METRICS)
+    views = [v._instrument_name for v in setup.metric_views()]
+    # One view per instrument: two matching views would make two streams of one metric.
+    assert len(views) == len(set(views))
+    histograms = {s.name for s in catalogue().values() if s.instrument == "histogram"}
+    assert histograms | set(setup.DROPPED_METRICS) <= set(views)
     assert not set(setup.DROPPED_METRICS) & set(catalogue())
+
+
+def test_exemplars_only_on_the_instruments_the_catalogue_marks(pipeline) -> None:
+    from lab_telemetry.instruments import instrument
+
+    marked = {s.name for s in catalogue().values() if s.exemplars}
+    # The latency histograms whose dashboard panels link to traces.
+    assert marked == {
+        "http.server.request.duration",
+        "gen_ai.client.operation.duration",
+        "gen_ai.client.operation.time_to_first_chunk",
+    }
+    attrs = {"gen_ai.request.model": "exemplar-test"}
+    with trace.get_tracer("tests.setup").start_as_current_span("sampled"):
+        instrument("gen_ai.client.operation.duration").record(0.3, attrs)
+        instrument("gen_ai.client.token.usage").record(12, attrs)
+        instrument("genai_lab.cost.usd").add(0.01, attrs)
+    # One collection: a collection hands over, and empties, every reservoir.
+    metrics = pipeline.metrics()
+
+    def exemplars(name: str) -> list:
+        (point,) = [
+            p
+            for p in metrics[name].data.data_points
+            if p.attributes.get("gen_ai.request.model") == "exemplar-test"
+        ]
+        return list(point.exemplars)
+
+    assert [e.span_id for e in exemplars("gen_ai.client.operation.duration")]
+    assert exemplars("gen_ai.client.token.usage") == []
+    assert exemplars("genai_lab.cost.usd") == []
 
 
 def test_libraries_are_instrumented_and_bedrock_genai_comes_only_from_the_seam(pipeline) -> None:
