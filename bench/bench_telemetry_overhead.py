@@ -21,8 +21,10 @@ Knobs: BENCH_SIM_LATENCY_MS and BENCH_SIM_TOKEN_MS (0, 0), BENCH_ROUNDS (6), BEN
 measurement (5), BENCH_CONNECTIONS (32, read by bench_throughput), and
 BENCH_ON_ENV="NAME=value,..." to change the "on" arm (for example OTEL_LOGS_EXPORTER=none
 prices the OTLP logs alone), and BENCH_PART_ENV="NAME=value,..." to add a third arm, "part":
-the "on" arm with those variables too, interleaved with the others, so one part's share of the
-telemetry cost is measured side by side (CALL_RECORDS_ENABLED=false prices the call records).
+the "on" arm with those variables too, and "part-off", the "off" arm with them, all interleaved,
+so one part's share of the telemetry cost is measured side by side (CALL_RECORDS_ENABLED=false
+prices the call records): what it adds to the telemetry (on - off, with and without the part),
+and all it costs the "on" arm, telemetry or not.
 
 At the end, the stock SDK's cost for the issue's minimum telemetry per request is measured on
 the same core against the same sink (bench/sdk_floor.py), once after each round so the machine's
@@ -144,6 +146,9 @@ def main() -> float:
                 arms["part"] = stack.enter_context(
                     service("telemetry-part", {**on_env, **part_env}, server_core)
                 )
+                arms["part-off"] = stack.enter_context(
+                    service("telemetry-part-off", {**off_env, **part_env}, server_core)
+                )
             results: dict[str, list[Measurement]] = {arm: [] for arm in arms}
             floors: list[Floor] = []
             print(
@@ -160,7 +165,7 @@ def main() -> float:
                     m = load(arms[arm], seconds, load_cores, use_wrk)
                     results[arm].append(m)
                     print(
-                        f"  round {r + 1} {arm:>4}: {m.rps:8.1f} req/s  "
+                        f"  round {r + 1} {arm:>8}: {m.rps:8.1f} req/s  "
                         f"{m.cpu_us_per_request:7.1f} us CPU/request  errors {m.errors}",
                         flush=True,
                     )
@@ -195,12 +200,18 @@ def main() -> float:
         flush=True,
     )
     if "part" in cpu:
+        # What the part adds to the telemetry (on minus off, with the part and without it),
+        # and all it costs the "on" arm, telemetry or not (a log line's stdout JSON is paid
+        # with OTEL_SDK_DISABLED too).
+        without_us = cpu["part"] - cpu["part-off"]
+        adds_us = telemetry_us - without_us
         part_us = cpu["on"] - cpu["part"]
         print(
-            f"part         : {_format_env(part_env)} saves {part_us:.0f} us CPU/request, "
-            f"{part_us / telemetry_us:.1%} of the telemetry's "
-            f"({cpu['part']:.1f} us CPU/request without it; throughput on/part "
-            f"{rps['on'] / rps['part']:.3f})",
+            f"part         : {_format_env(part_env)}: the telemetry is {without_us:.0f} us "
+            f"CPU/request without the part, so the part adds {adds_us:.0f} us to it "
+            f"({adds_us / telemetry_us:.1%} of the telemetry's); all it costs the on arm, "
+            f"telemetry or not: {part_us:.0f} us ({part_us / telemetry_us:.1%} of the "
+            f"telemetry's; throughput on/part {rps['on'] / rps['part']:.3f})",
             flush=True,
         )
     errors = sum(m.errors for ms in results.values() for m in ms)
