@@ -27,6 +27,7 @@ one BLAKE2b pass and never copied.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
@@ -62,6 +63,7 @@ GUARDRAIL_REASONS = frozenset({"unauthorized", "budget_exceeded", "prompt_inject
 GUARDRAIL_REASON_PREFIX = "rate_limited_"
 
 log = structlog.get_logger("genai_service.call_record")
+_stdlib_log = logging.getLogger("genai_service.call_record")
 
 
 class Outcome(StrEnum):
@@ -177,10 +179,15 @@ def build_record(draft: CallDraft, *, status: int | None, now: float) -> dict[st
 
 
 def emit(draft: CallDraft, *, status: int | None) -> None:
-    # Telemetry never fails the request: a record that cannot be built is itself logged.
+    # Straight to the stdlib logger, into the same pipeline as every other line: structlog
+    # would add nothing to this record (no bound context, no reserved keys) but its
+    # processors, and this record is written on every call.
     try:
-        log.info(EVENT_NAME, **build_record(draft, status=status, now=time.perf_counter()))
+        _stdlib_log.info(
+            EVENT_NAME, extra=build_record(draft, status=status, now=time.perf_counter())
+        )
     except Exception:
+        # Telemetry never fails the request: a record that cannot be built is itself logged.
         log.exception("call record not emitted")
 
 

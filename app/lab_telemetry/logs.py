@@ -208,6 +208,13 @@ def install(
     handler.filters[:0] = [ReplacedAccessLine(), *extra_filters]
     root.addHandler(handler)
     root.setLevel(level if level is not None else log_level())
+    # Neither sink writes where a record was made, nor its thread or process: skip gathering
+    # them for every record (the logging HOWTO, "Optimization"; the OTLP sink is made without
+    # code attributes, otlp_sink below).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     for name in _REROUTED_LOGGERS:
         lg = logging.getLogger(name)
         lg.handlers.clear()
