@@ -38,9 +38,10 @@ from typing import Any
 import structlog
 from opentelemetry import trace
 from opentelemetry.sdk.trace import SpanProcessor
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from genai_service import pseudonym
+from genai_service.asgi import HTTPMiddleware
 from genai_service.errors import ProviderError
 from genai_service.providers.base import (
     ChatRequest,
@@ -192,7 +193,7 @@ def emit(draft: CallDraft, *, status: int | None) -> None:
 
 
 # -- the middleware ------------------------------------------------------------------------------
-class CallRecordMiddleware:
+class CallRecordMiddleware(HTTPMiddleware):
     """Opens a draft for each call request and emits its record once the response is done.
 
     Sits inside CallerMiddleware (the caller, with its pseudonymous user id, is known) and
@@ -200,13 +201,7 @@ class CallRecordMiddleware:
     unhandled-error handler), so each of them ends in exactly one record.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         caller = current_caller()
         if caller is not None and caller.user_id is not None:
             trace.get_current_span().set_attribute(USER_ID, caller.user_id)

@@ -15,8 +15,9 @@ they carry no free text to redact.
 
 from __future__ import annotations
 
+import importlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from opentelemetry.sdk._logs import LogRecordProcessor, ReadWriteLogRecord
@@ -69,86 +70,82 @@ def _unknown(signal: str, name: str, protocol: str | None = None) -> ValueError:
     return ValueError(f"unsupported {signal} exporter {name!r}{detail}")
 
 
-def span_exporter(name: str) -> SpanExporter:
-    # The OTLP exporters read their endpoint, headers, timeout and compression from the
-    # OTEL_EXPORTER_OTLP_* variables themselves, so nothing is passed here.
-    if name == "console":
-        return ConsoleSpanExporter()
-    if name != "otlp":
-        raise _unknown("traces", name)
-    protocol = otlp_protocol("traces")
-    if protocol == "grpc":
-        return _fast_grpc_span_exporter()
-    if protocol == "http/protobuf":
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
-            OTLPSpanExporter as HttpSpanExporter,
-        )
-
-        return HttpSpanExporter()
-    raise _unknown("traces", name, protocol)
-
-
-def _fast_grpc_span_exporter() -> SpanExporter:
-    """The SDK's OTLP/gRPC span exporter, encoding with otlp_encoding.SpanEncoder.
+def _fast_grpc(module: str, exporter_class: str, encoder_class: str) -> Callable[[], Any]:
+    """The SDK's OTLP/gRPC exporter, encoding with one of otlp_encoding's encoders.
 
     Only the encoding changes (the same bytes for a third of the CPU); channel, retries,
     timeouts and compression stay the SDK's. The exporter is the SDK's own class: the encoder
     replaces the one method it calls to build the request (_translate_data), on this instance.
     """
-    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-    from lab_telemetry.otlp_encoding import SpanEncoder
+    def build() -> Any:
+        from lab_telemetry import otlp_encoding
 
-    exporter = OTLPSpanExporter()
-    replace_request_encoder(exporter, SpanEncoder().request)
-    return exporter
+        exporter = getattr(importlib.import_module(module), exporter_class)()
+        replace_request_encoder(exporter, getattr(otlp_encoding, encoder_class)().request)
+        return exporter
+
+    return build
 
 
-def _fast_grpc_log_exporter() -> LogRecordExporter:
-    """The SDK's OTLP/gRPC log exporter, encoding with otlp_encoding.LogEncoder (as spans)."""
-    from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+def _sdk(module: str, exporter_class: str) -> Callable[[], Any]:
+    return lambda: getattr(importlib.import_module(module), exporter_class)()
 
-    from lab_telemetry.otlp_encoding import LogEncoder
 
-    exporter = OTLPLogExporter()
-    replace_request_encoder(exporter, LogEncoder().request)
+_OTLP = "opentelemetry.exporter.otlp.proto"
+# By signal: the console exporter, and the OTLP exporter for each protocol. The OTLP exporters
+# read their endpoint, headers, timeout and compression from the OTEL_EXPORTER_OTLP_*
+# variables themselves, so nothing is passed to them.
+_EXPORTERS: dict[str, tuple[Callable[[], Any], dict[str, Callable[[], Any]]]] = {
+    "traces": (
+        ConsoleSpanExporter,
+        {
+            "grpc": _fast_grpc(f"{_OTLP}.grpc.trace_exporter", "OTLPSpanExporter", "SpanEncoder"),
+            "http/protobuf": _sdk(f"{_OTLP}.http.trace_exporter", "OTLPSpanExporter"),
+        },
+    ),
+    "metrics": (
+        ConsoleMetricExporter,
+        {
+            "grpc": _sdk(f"{_OTLP}.grpc.metric_exporter", "OTLPMetricExporter"),
+            "http/protobuf": _sdk(f"{_OTLP}.http.metric_exporter", "OTLPMetricExporter"),
+        },
+    ),
+    "logs": (
+        ConsoleLogRecordExporter,
+        {
+            "grpc": _fast_grpc(f"{_OTLP}.grpc._log_exporter", "OTLPLogExporter", "LogEncoder"),
+            "http/protobuf": _sdk(f"{_OTLP}.http._log_exporter", "OTLPLogExporter"),
+        },
+    ),
+}
+
+
+def _exporter(signal: str, name: str) -> Any:
+    console, otlp = _EXPORTERS[signal]
+    if name == "console":
+        return console()
+    if name != "otlp":
+        raise _unknown(signal, name)
+    protocol = otlp_protocol(signal)
+    if protocol not in otlp:
+        raise _unknown(signal, name, protocol)
+    return otlp[protocol]()
+
+
+def span_exporter(name: str) -> SpanExporter:
+    exporter: SpanExporter = _exporter("traces", name)
     return exporter
 
 
 def metric_exporter(name: str) -> MetricExporter:
-    if name == "console":
-        return ConsoleMetricExporter()
-    if name != "otlp":
-        raise _unknown("metrics", name)
-    protocol = otlp_protocol("metrics")
-    if protocol == "grpc":
-        from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
-
-        return OTLPMetricExporter()
-    if protocol == "http/protobuf":
-        from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
-            OTLPMetricExporter as HttpMetricExporter,
-        )
-
-        return HttpMetricExporter()
-    raise _unknown("metrics", name, protocol)
+    exporter: MetricExporter = _exporter("metrics", name)
+    return exporter
 
 
 def log_exporter(name: str) -> LogRecordExporter:
-    if name == "console":
-        return ConsoleLogRecordExporter()
-    if name != "otlp":
-        raise _unknown("logs", name)
-    protocol = otlp_protocol("logs")
-    if protocol == "grpc":
-        return _fast_grpc_log_exporter()
-    if protocol == "http/protobuf":
-        from opentelemetry.exporter.otlp.proto.http._log_exporter import (
-            OTLPLogExporter as HttpLogExporter,
-        )
-
-        return HttpLogExporter()
-    raise _unknown("logs", name, protocol)
+    exporter: LogRecordExporter = _exporter("logs", name)
+    return exporter
 
 
 # ---------------------------------------------------------------------------- redaction

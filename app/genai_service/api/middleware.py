@@ -25,6 +25,7 @@ from genai_service.api.errors import (
     route_template,
     unhandled_body,
 )
+from genai_service.asgi import HTTPMiddleware
 from genai_service.pseudonym import user_pseudonym
 from lab_telemetry.context import Caller, reset_caller, set_caller
 from lab_telemetry.instruments import instrument
@@ -48,23 +49,7 @@ def safe_id(value: str | None) -> str | None:
     return None
 
 
-class _HTTPMiddleware:
-    """Pure ASGI middleware for HTTP requests; lifespan and websocket messages pass through."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        await self.http(scope, receive, send)
-
-    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        raise NotImplementedError
-
-
-class CallerMiddleware(_HTTPMiddleware):
+class CallerMiddleware(HTTPMiddleware):
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         # A generated id is SafeText (log redaction need not scan it); a caller's is scanned.
         request_id, replaced = request_ids.choose(_header(scope, b"x-request-id"))
@@ -94,7 +79,7 @@ def _too_large(limit: int) -> str:
     return f"Request body too large: the limit is {limit} bytes (MAX_BODY_BYTES)."
 
 
-class BodyLimitMiddleware(_HTTPMiddleware):
+class BodyLimitMiddleware(HTTPMiddleware):
     """413 for bodies above the limit: by Content-Length up front, or counted as they arrive."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
@@ -125,7 +110,7 @@ class BodyLimitMiddleware(_HTTPMiddleware):
         await self.app(scope, limited_receive, send)
 
 
-class HeaderLimitMiddleware(_HTTPMiddleware):
+class HeaderLimitMiddleware(HTTPMiddleware):
     """431 for a request with more headers than the limit, before anything reads them."""
 
     def __init__(self, app: ASGIApp, max_headers: int) -> None:
@@ -141,7 +126,7 @@ class HeaderLimitMiddleware(_HTTPMiddleware):
         await self.app(scope, receive, send)
 
 
-class UnhandledErrorMiddleware(_HTTPMiddleware):
+class UnhandledErrorMiddleware(HTTPMiddleware):
     """The last line: an exception nobody handled is logged with its traceback, counted,
     recorded on the server span, and answered with an OpenAI-shaped 500 (no traceback)."""
 

@@ -165,6 +165,38 @@ def test_exporter_selection_follows_standard_variables(monkeypatch) -> None:
         exporters.span_exporter("zipkin")
 
 
+@pytest.mark.parametrize(
+    ("signal", "build", "encoder"),
+    [
+        ("traces", exporters.span_exporter, "SpanEncoder"),
+        ("metrics", exporters.metric_exporter, None),
+        ("logs", exporters.log_exporter, "LogEncoder"),
+    ],
+)
+def test_each_signal_gets_its_exporter_per_protocol(monkeypatch, signal, build, encoder) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
+    assert type(build("console")).__name__.startswith("Console")
+    for protocol in ("grpc", "http/protobuf"):
+        monkeypatch.setenv(f"OTEL_EXPORTER_OTLP_{signal.upper()}_PROTOCOL", protocol)
+        exporter = build("otlp")
+        try:
+            kind = "grpc" if protocol == "grpc" else "http"
+            assert type(exporter).__module__.startswith(f"opentelemetry.exporter.otlp.proto.{kind}")
+            # gRPC spans and logs are encoded by the lab's encoders; the rest by the SDK.
+            translate = vars(exporter).get("_translate_data")
+            if protocol == "grpc" and encoder:
+                assert type(translate.__self__).__name__ == encoder
+            else:
+                assert translate is None
+        finally:
+            exporter.shutdown()
+    monkeypatch.setenv(f"OTEL_EXPORTER_OTLP_{signal.upper()}_PROTOCOL", "thrift")
+    with pytest.raises(ValueError, match="thrift"):
+        build("otlp")
+    with pytest.raises(ValueError):
+        build("zipkin")
+
+
 def test_sdk_disabled_leaves_the_provider_unwrapped(monkeypatch) -> None:
     class P:
         name = "simulated"
