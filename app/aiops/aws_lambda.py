@@ -86,8 +86,10 @@ def settings_from_env(ssm: Any | None = None) -> Settings:
     Lambda's role may read only it, never the admin password. Read per invocation: the step
     rotates the token whenever the aiops task restarts."""
     settings = Settings.from_env()
-    # Basic auth is not for the Lambda: whatever the environment says, only the token is used.
-    settings = dataclasses.replace(settings, grafana_user="", grafana_password="")
+    if settings.grafana_user or settings.grafana_password:
+        # Basic auth (the admin login) is not for the Lambda: only the token is used.
+        log.warning("grafana_basic_auth_ignored", reason="the Lambda annotates with a token")
+        settings = dataclasses.replace(settings, grafana_user="", grafana_password="")
     parameter = os.environ.get("GRAFANA_TOKEN_PARAMETER", "").strip()
     if parameter and not settings.grafana_token:
         ssm = ssm or boto3.client("ssm")
