@@ -6,8 +6,10 @@ Grafana cannot provision service accounts from files (grafana/grafana#82987), so
 uses the admin password once, through the service-account HTTP API (Grafana docs,
 developer-resources/api-reference/http-api/serviceaccount.md), and aiops never holds it:
   1. find the service account by name, or create it with the Editor role. Editor is the
-     least basic role that may create annotations in Grafana OSS; fixed roles such as
-     annotation writer can be assigned only in Grafana Enterprise (RBAC role assignments);
+     least basic role that may create annotations in Grafana OSS: organisation-wide ones need
+     fixed:annotations:writer, which only Editor gets, and Viewer's "View" on dashboards
+     carries annotations:read only; assigning a fixed role alone is Enterprise-only (RBAC role
+     assignments). app/aiops/README.md, "Why Editor", has the source references;
   2. create a token and write it to GRAFANA_TOKEN_FILE (mode 0600), on a volume only this
      step and aiops mount. aiops reads it when it publishes (aiops.publish.grafana);
   3. on AWS (GRAFANA_TOKEN_PARAMETER set), also overwrite that SSM SecureString parameter,
