@@ -236,3 +236,28 @@ def test_a_parameter_without_its_key_is_refused(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("GRAFANA_TOKEN_PARAMETER", PARAMETER)
     monkeypatch.delenv("GRAFANA_TOKEN_KMS_KEY", raising=False)
     assert grafana_token.main() == 2
+
+
+def test_a_failed_ssm_write_fails_the_step_and_keeps_the_old_token(
+    ssm: tuple[Any, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, key = ssm
+    with recording_server() as grafana:
+        _grafana(grafana, exists=True)
+        for name, value in {
+            "GRAFANA_URL": grafana.base_url,
+            "GRAFANA_ADMIN_PASSWORD": PASSWORD,
+            "GRAFANA_TOKEN_FILE": str(tmp_path / "token"),
+            # SSM refuses names under the reserved "aws" prefix (PutParameter, ValidationException).
+            "GRAFANA_TOKEN_PARAMETER": "aws-lab/GRAFANA_ANNOTATION_TOKEN",
+            "GRAFANA_TOKEN_KMS_KEY": key,
+        }.items():
+            monkeypatch.setenv(name, value)
+        assert grafana_token.main() == 1
+        methods = [r.method for r in grafana.requests]
+    assert "DELETE" not in methods
+    err = capsys.readouterr().err
+    assert "ValidationException" in err and KEY not in err and PASSWORD not in err
