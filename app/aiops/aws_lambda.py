@@ -80,12 +80,21 @@ def body(text: str) -> str:
 
 
 def settings_from_env(ssm: Any | None = None) -> Settings:
+    """Settings, with the Grafana service-account token from SSM (GRAFANA_TOKEN_PARAMETER).
+
+    The aiops task's grafana-token step writes that parameter (aiops.grafana_token); the
+    Lambda's role may read only it, never the admin password. Read per invocation: the step
+    rotates the token whenever the aiops task restarts."""
     settings = Settings.from_env()
-    parameter = os.environ.get("GRAFANA_PASSWORD_PARAMETER", "").strip()
-    if parameter and not settings.grafana_password:
+    if settings.grafana_user or settings.grafana_password:
+        # Basic auth (the admin login) is not for the Lambda: only the token is used.
+        log.warning("grafana_basic_auth_ignored", reason="the Lambda annotates with a token")
+        settings = dataclasses.replace(settings, grafana_user="", grafana_password="")
+    parameter = os.environ.get("GRAFANA_TOKEN_PARAMETER", "").strip()
+    if parameter and not settings.grafana_token:
         ssm = ssm or boto3.client("ssm")
         value = ssm.get_parameter(Name=parameter, WithDecryption=True)["Parameter"]["Value"]
-        settings = dataclasses.replace(settings, grafana_password=value)
+        settings = dataclasses.replace(settings, grafana_token=value.strip())
     return settings
 
 

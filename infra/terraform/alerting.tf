@@ -108,9 +108,10 @@ data "aws_iam_policy_document" "aiops_lambda" {
     resources = [aws_sqs_queue.aiops_dlq.arn]
   }
   statement {
-    sid       = "GrafanaPassword"
+    # The service-account token only, never the admin password (docs/aws/iam.md).
+    sid       = "GrafanaTokenRead"
     actions   = ["ssm:GetParameter"]
-    resources = [aws_ssm_parameter.secret["GRAFANA_ADMIN_PASSWORD"].arn]
+    resources = [aws_ssm_parameter.grafana_token.arn]
   }
 }
 
@@ -150,20 +151,19 @@ resource "aws_lambda_function" "aiops" {
 
   environment {
     variables = {
-      INCIDENTS_TOPIC_ARN        = aws_sns_topic.incidents.arn
-      PROMETHEUS_URL             = local.amp_base_url
-      PROMETHEUS_SIGV4_SERVICE   = "aps"
-      LOKI_URL                   = local.loki_url
-      TEMPO_URL                  = ""
-      GRAFANA_URL                = local.grafana_url
-      GRAFANA_USER               = "admin"
-      GRAFANA_PASSWORD_PARAMETER = aws_ssm_parameter.secret["GRAFANA_ADMIN_PASSWORD"].name
-      BEDROCK_MODEL_ID           = var.aiops_bedrock_model_id
-      INCIDENTS_DIR              = "/tmp/incidents"
-      RUNBOOKS_DIR               = "/var/task/runbooks"
-      DEPLOYMENT_ENVIRONMENT     = var.environment
-      OTEL_SDK_DISABLED          = "true"
-      AWS_EC2_METADATA_DISABLED  = "true"
+      INCIDENTS_TOPIC_ARN       = aws_sns_topic.incidents.arn
+      PROMETHEUS_URL            = local.amp_base_url
+      PROMETHEUS_SIGV4_SERVICE  = "aps"
+      LOKI_URL                  = local.loki_url
+      TEMPO_URL                 = ""
+      GRAFANA_URL               = local.grafana_url
+      GRAFANA_TOKEN_PARAMETER   = aws_ssm_parameter.grafana_token.name
+      BEDROCK_MODEL_ID          = var.aiops_bedrock_model_id
+      INCIDENTS_DIR             = "/tmp/incidents"
+      RUNBOOKS_DIR              = "/var/task/runbooks"
+      DEPLOYMENT_ENVIRONMENT    = var.environment
+      OTEL_SDK_DISABLED         = "true"
+      AWS_EC2_METADATA_DISABLED = "true"
     }
   }
 

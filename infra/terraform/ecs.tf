@@ -84,9 +84,13 @@ locals {
   # Same keys as docker-compose.yml's grafana-token job: it runs first in aiops's task, creates
   # aiops's Grafana service account and writes its token to a volume that only the two of them
   # mount, so aiops never holds the admin password (app/aiops/grafana_token.py).
+  # On AWS it also writes the token to an SSM parameter for the AI-ops Lambda.
   grafana_token_env = {
-    GRAFANA_URL        = local.grafana_url
-    GRAFANA_TOKEN_FILE = "/var/lib/aiops/grafana-token"
+    GRAFANA_URL             = local.grafana_url
+    GRAFANA_TOKEN_FILE      = "/var/lib/aiops/grafana-token"
+    GRAFANA_TOKEN_PARAMETER = aws_ssm_parameter.grafana_token.name
+    GRAFANA_TOKEN_KMS_KEY   = aws_kms_key.lab.arn
+    AWS_REGION              = var.region
   }
   grafana_token_secrets = {
     GRAFANA_ADMIN_PASSWORD = aws_ssm_parameter.secret["GRAFANA_ADMIN_PASSWORD"].arn

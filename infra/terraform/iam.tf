@@ -197,8 +197,26 @@ data "aws_iam_policy_document" "aiops_read" {
   }
 }
 
+# The task's grafana-token step publishes aiops's Grafana token for the Lambda: it may
+# overwrite that one parameter, encrypting with the lab key for that parameter only.
 data "aws_iam_policy_document" "aiops" {
   source_policy_documents = [data.aws_iam_policy_document.collector.json, data.aws_iam_policy_document.aiops_read.json]
+  statement {
+    sid       = "GrafanaTokenWrite"
+    actions   = ["ssm:PutParameter"]
+    resources = [aws_ssm_parameter.grafana_token.arn]
+  }
+  statement {
+    sid       = "GrafanaTokenEncrypt"
+    actions   = ["kms:Encrypt"]
+    resources = [aws_kms_key.lab.arn]
+    # Parameter Store encrypts with the parameter's ARN as encryption context.
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:PARAMETER_ARN"
+      values   = [aws_ssm_parameter.grafana_token.arn]
+    }
+  }
 }
 
 # ------------------------------------------------------------------ loki

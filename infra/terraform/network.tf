@@ -66,7 +66,7 @@ locals {
     "ecr.api",         # image manifests (execution role)
     "ecr.dkr",         # image pulls
     "logs",            # awslogs driver; the collector's awscloudwatchlogs/awsemf when enabled
-    "ssm",             # SecureString secrets injected into task definitions
+    "ssm",             # task secrets; the Grafana token the aiops task writes, the Lambda reads
     "aps-workspaces",  # AMP remote write (collector), queries (Grafana, AI-ops)
     "xray",            # traces (collector), the X-Ray datasource (Grafana)
     "bedrock-runtime", # model calls (service, AI-ops summariser)

@@ -34,3 +34,19 @@ resource "aws_ssm_parameter" "api_keys" {
     "${random_password.secret["LAB_KEY_${upper(tenant)}"].result}:${tenant}:enterprise"
   ])
 }
+
+# aiops's Grafana service-account token, for the AI-ops Lambda: the Lambda reads this, never
+# the admin password. Terraform only creates the parameter; the grafana-token step of the
+# aiops task (app/aiops/grafana_token.py) overwrites it with a fresh token each time the task
+# starts, so Terraform never puts its placeholder back. Until the first task start the
+# Lambda's annotations fail (logged as grafana_annotation_failed; the incident still goes out).
+resource "aws_ssm_parameter" "grafana_token" {
+  name   = "/${local.name}/GRAFANA_ANNOTATION_TOKEN"
+  type   = "SecureString"
+  key_id = aws_kms_key.lab.arn
+  value  = "unset: the aiops task's grafana-token step writes the token"
+
+  lifecycle {
+    ignore_changes = [value]
+  }
+}

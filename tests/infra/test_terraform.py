@@ -66,6 +66,11 @@ ECS_ONLY: dict[str, dict[str, str]] = {
         "PROMETHEUS_SIGV4_SERVICE": "AMP answers SigV4-signed queries only",
         "BEDROCK_MODEL_ID": "the summariser's Bedrock model (var.aiops_bedrock_model_id)",
     },
+    "grafana-token": {
+        "GRAFANA_TOKEN_PARAMETER": "the token also goes to SSM for the AI-ops Lambda",
+        "GRAFANA_TOKEN_KMS_KEY": "the lab key that parameter is encrypted with",
+        "AWS_REGION": "the SSM client's region",
+    },
     "adot": {
         "LOKI_OTLP_ENDPOINT": "adot/otel-config.ecs.yaml: Loki's Cloud Map name in the VPC",
         "CLOUDWATCH_LOG_GROUP": "adot/otel-config.cloudwatch.yaml (enable_cloudwatch)",

@@ -31,6 +31,10 @@ from tools.recorder import Recorder, recording_server
 pytestmark = pytest.mark.contract
 
 REGION = "us-east-1"
+#: A Grafana service-account token as Grafana 13 issues them (prefix glsa_).
+TOKEN = "glsa_aiopsLambdaToken0123456789_abcdef01"
+TOKEN_PARAMETER = "/genai-lab-lab/GRAFANA_ANNOTATION_TOKEN"
+ADMIN_PARAMETER = "/genai-lab-lab/GRAFANA_ADMIN_PASSWORD"
 
 
 def recorded_publish(name: str) -> dict[str, str]:
@@ -110,8 +114,7 @@ def settings(tmp_path: Path, grafana: Recorder) -> Settings:
         loki_url=closed,
         tempo_url=closed,
         grafana_url=grafana.base_url,
-        grafana_user="admin",
-        grafana_password="from-ssm",
+        grafana_token=TOKEN,
         incidents_dir=tmp_path / "incidents",
         runbooks_dir=RUNBOOKS,
         backend_timeout_s=1.0,
@@ -151,7 +154,7 @@ async def test_firing_alert_becomes_a_summary_on_sns_and_a_grafana_annotation(
     assert note["MessageAttributes"]["category"]["Value"] == "availability"
     (ann,) = annotations
     assert ann.json()["dashboardUID"] == "genai-service-overview"
-    assert ann.headers["Authorization"].startswith("Basic ")
+    assert ann.headers["Authorization"] == f"Bearer {TOKEN}"
 
 
 async def test_resolution_updates_the_same_incident_in_a_warm_lambda(
@@ -216,16 +219,65 @@ def test_sns_limits_on_subject_and_body() -> None:
     assert aws_lambda.parse("{" * (aws_lambda.MAX_MESSAGE_BYTES + 1))[0] is None
 
 
-def test_grafana_password_comes_from_ssm(
+def _ssm_with_both_parameters() -> tuple[Any, list[str]]:
+    """moto's SSM holding the token and the admin password, as Terraform and the grafana-token
+    step leave them (both SecureString under the lab key); also the names read from it."""
+    key = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
+    ssm = boto3.client("ssm", region_name=REGION)
+    ssm.put_parameter(Name=ADMIN_PARAMETER, Value="s3cret", Type="SecureString", KeyId=key)
+    ssm.put_parameter(Name=TOKEN_PARAMETER, Value=TOKEN, Type="SecureString", KeyId=key)
+    read: list[str] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        read.append(params["Name"])
+
+    ssm.meta.events.register("provide-client-params.ssm.GetParameter", record)
+    return ssm, read
+
+
+def test_grafana_token_comes_from_ssm_never_the_admin_password(
     aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ssm = boto3.client("ssm", region_name=REGION)
-    ssm.put_parameter(
-        Name="/genai-lab-lab/GRAFANA_ADMIN_PASSWORD", Value="s3cret", Type="SecureString"
-    )
-    monkeypatch.setenv("GRAFANA_PASSWORD_PARAMETER", "/genai-lab-lab/GRAFANA_ADMIN_PASSWORD")
-    monkeypatch.delenv("GRAFANA_PASSWORD", raising=False)
-    assert aws_lambda.settings_from_env(ssm).grafana_password == "s3cret"
+    ssm, read = _ssm_with_both_parameters()
+    monkeypatch.setenv("GRAFANA_TOKEN_PARAMETER", TOKEN_PARAMETER)
+    # Even told where the password is, and given a user and password, the Lambda uses neither.
+    monkeypatch.setenv("GRAFANA_PASSWORD_PARAMETER", ADMIN_PARAMETER)
+    monkeypatch.setenv("GRAFANA_USER", "admin")
+    monkeypatch.setenv("GRAFANA_PASSWORD", "s3cret")
+    monkeypatch.delenv("GRAFANA_TOKEN", raising=False)
+    settings = aws_lambda.settings_from_env(ssm)
+    assert settings.grafana_token == TOKEN
+    assert (settings.grafana_user, settings.grafana_password) == ("", "")
+    assert read == [TOKEN_PARAMETER]
+
+
+def test_handler_annotates_with_the_token_from_ssm(
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The entry point as Lambda calls it, with the environment alerting.tf gives it."""
+    _ssm_with_both_parameters()
+    closed = f"http://127.0.0.1:{free_port()}"
+    with recording_server() as grafana:
+        grafana.responses["POST"] = (200, {"message": "Annotation added", "id": 11})
+        for key, value in {
+            "INCIDENTS_TOPIC_ARN": aws["incidents"],
+            "PROMETHEUS_URL": closed,
+            "LOKI_URL": closed,
+            "TEMPO_URL": "",
+            "GRAFANA_URL": grafana.base_url,
+            "GRAFANA_TOKEN_PARAMETER": TOKEN_PARAMETER,
+            "INCIDENTS_DIR": str(tmp_path / "incidents"),
+            "RUNBOOKS_DIR": str(RUNBOOKS),
+            "AIOPS_BACKEND_TIMEOUT_S": "1",
+        }.items():
+            monkeypatch.setenv(key, value)
+        event = lambda_event(recorded_publish("crashstorm-firing"), aws["alerts"])
+        assert aws_lambda.handler(event, None) == {"outcomes": ["created"]}
+        (ann,) = [r for r in grafana.requests if r.path == "/api/annotations"]
+    assert ann.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert "s3cret" not in repr(ann.headers)
+    (note,) = received(aws)
+    assert note["Subject"].startswith("[FIRING] CrashStorm")
 
 
 async def test_amp_queries_are_signed_and_other_backends_are_not(

@@ -9,11 +9,16 @@ import os
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import httpx
 import pytest
+from moto import mock_aws
 
+from aiops import grafana_token
 from tests.support.aiops_fixtures import load_json
 from tests.support.aiops_service import WEBHOOK_AUTH, run_aiops, wait_incident
 from tools.processes import ROOT
@@ -156,3 +161,103 @@ def test_aiops_annotates_with_the_token_file_and_holds_no_password(tmp_path: Pat
             wait_incident(aiops.base_url, r.json()["incident_id"])
         post = grafana.wait_for(1, path="/api/annotations")[0]
     assert post.headers["Authorization"] == f"Bearer {KEY}"
+
+
+# ------------------------------------------------------------------ on AWS: the Lambda's copy
+
+PARAMETER = "/genai-lab-lab/GRAFANA_ANNOTATION_TOKEN"
+
+
+@pytest.fixture
+def ssm(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
+    """moto's SSM with the parameter as Terraform creates it (placeholder, lab key)."""
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        key = boto3.client("kms").create_key()["KeyMetadata"]["Arn"]
+        client = boto3.client("ssm")
+        client.put_parameter(Name=PARAMETER, Value="unset", Type="SecureString", KeyId=key)
+        yield client, key
+
+
+def test_on_aws_the_token_goes_to_ssm_under_the_lab_key(
+    ssm: tuple[Any, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, key = ssm
+    with recording_server() as grafana:
+        _grafana(grafana, exists=True)
+        for name, value in {
+            "GRAFANA_URL": grafana.base_url,
+            "GRAFANA_ADMIN_PASSWORD": PASSWORD,
+            "GRAFANA_TOKEN_FILE": str(tmp_path / "token"),
+            "GRAFANA_TOKEN_PARAMETER": PARAMETER,
+            "GRAFANA_TOKEN_KMS_KEY": key,
+        }.items():
+            monkeypatch.setenv(name, value)
+        assert grafana_token.main() == 0
+    stored = client.get_parameter(Name=PARAMETER, WithDecryption=True)["Parameter"]
+    assert stored["Value"] == KEY and stored["Type"] == "SecureString"
+    (meta,) = client.describe_parameters()["Parameters"]
+    assert meta["KeyId"] == key
+    assert (tmp_path / "token").read_text() == KEY
+
+
+def test_the_old_token_is_revoked_only_after_the_new_one_is_stored(
+    ssm: tuple[Any, str], tmp_path: Path
+) -> None:
+    client, key = ssm
+    write = grafana_token.ssm_writer(PARAMETER, key, client)
+    seen_at_write: list[str] = []
+    with recording_server() as grafana:
+        _grafana(grafana, exists=True)
+
+        def also(token: str) -> None:
+            seen_at_write.extend(r.method for r in grafana.requests)
+            write(token)
+
+        with httpx.Client(base_url=grafana.base_url, auth=("admin", PASSWORD)) as http:
+            grafana_token.provision(http, tmp_path / "token", also)
+        methods = [r.method for r in grafana.requests]
+    assert "DELETE" not in seen_at_write and methods[-1] == "DELETE"
+    assert client.get_parameter(Name=PARAMETER, WithDecryption=True)["Parameter"]["Value"] == KEY
+
+
+def test_a_parameter_without_its_key_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRAFANA_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("GRAFANA_ADMIN_PASSWORD", PASSWORD)
+    monkeypatch.setenv("GRAFANA_TOKEN_FILE", "/nonexistent/token")
+    monkeypatch.setenv("GRAFANA_TOKEN_PARAMETER", PARAMETER)
+    monkeypatch.delenv("GRAFANA_TOKEN_KMS_KEY", raising=False)
+    assert grafana_token.main() == 2
+
+
+def test_a_failed_ssm_write_fails_the_step_and_keeps_the_old_token(
+    ssm: tuple[Any, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, key = ssm
+    with recording_server() as grafana:
+        _grafana(grafana, exists=True)
+        for name, value in {
+            "GRAFANA_URL": grafana.base_url,
+            "GRAFANA_ADMIN_PASSWORD": PASSWORD,
+            "GRAFANA_TOKEN_FILE": str(tmp_path / "token"),
+            # SSM refuses names under the reserved "aws" prefix (PutParameter, ValidationException).
+            "GRAFANA_TOKEN_PARAMETER": "aws-lab/GRAFANA_ANNOTATION_TOKEN",
+            "GRAFANA_TOKEN_KMS_KEY": key,
+        }.items():
+            monkeypatch.setenv(name, value)
+        assert grafana_token.main() == 1
+        methods = [r.method for r in grafana.requests]
+    assert "DELETE" not in methods
+    err = capsys.readouterr().err
+    assert "ValidationException" in err and KEY not in err and PASSWORD not in err
