@@ -25,6 +25,7 @@ from moto import mock_aws
 from aiops import aws_lambda, sigv4
 from aiops.settings import Settings
 from tests.support.aiops_fixtures import FIXTURES, RUNBOOKS
+from tests.support.moto_env import fake_aws_environment
 from tools.processes import free_port
 from tools.recorder import Recorder, recording_server
 
@@ -79,15 +80,7 @@ def lambda_event(publish: dict[str, str], topic_arn: str) -> dict[str, Any]:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }.items():
-        monkeypatch.setenv(key, value)
+    fake_aws_environment(monkeypatch, REGION)
     monkeypatch.delenv("PROMETHEUS_SIGV4_SERVICE", raising=False)
     with mock_aws():
         sns = boto3.client("sns", region_name=REGION)

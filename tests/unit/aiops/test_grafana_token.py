@@ -21,6 +21,7 @@ from moto import mock_aws
 from aiops import grafana_token
 from tests.support.aiops_fixtures import load_json
 from tests.support.aiops_service import WEBHOOK_AUTH, run_aiops, wait_incident
+from tests.support.moto_env import fake_aws_environment
 from tools.processes import ROOT
 from tools.recorder import Recorder, recording_server
 
@@ -171,15 +172,7 @@ PARAMETER = "/genai-lab-lab/GRAFANA_ANNOTATION_TOKEN"
 @pytest.fixture
 def ssm(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
     """moto's SSM with the parameter as Terraform creates it (placeholder, lab key)."""
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }.items():
-        monkeypatch.setenv(key, value)
+    fake_aws_environment(monkeypatch)
     with mock_aws():
         key = boto3.client("kms").create_key()["KeyMetadata"]["Arn"]
         client = boto3.client("ssm")
