@@ -22,6 +22,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     unmarked = [i.nodeid for i in items if not any(i.get_closest_marker(c) for c in CATEGORIES)]
     if unmarked:
         raise pytest.UsageError(f"tests without a category marker {CATEGORIES}: {unmarked}")
+    # Under pytest-xdist (`--dist loadgroup`, as `make test` runs) a worker takes a whole file,
+    # so a module-scoped fixture (a service, a Prometheus, a browser) starts once, as it does
+    # serially. A file sharing a session fixture with another names a group of its own.
+    for item in items:
+        if not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.path.relative_to(ROOT).as_posix()))
     # The stack tests start the whole compose lab (a first run pulls about 2 GB), so they run
     # only when asked for: `make test-stack` or `STACK=1 make test`.
     if not stack_opted_in():
