@@ -108,7 +108,7 @@ fmt: venv ## Format and fix what ruff can
 TEST_WORKERS ?= 4
 .PHONY: test
 test: venv tools lint ## Install what the tests need, then run ruff and every test but benchmarks
-	AWS_EC2_METADATA_DISABLED=true $(VENV)/bin/pytest -m "not bench" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	AWS_EC2_METADATA_DISABLED=true $(VENV)/bin/pytest -m "not bench" -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 .PHONY: test-stack
 test-stack: venv ## Run only the compose-stack tests (needs Docker; `make test` skips them unless STACK=1)

@@ -46,9 +46,6 @@ RULE_FILES = sorted((ROOT / "prometheus" / "rules").glob("*.yml"))
 SERVICE_JOB = "genai-lab/genai-service"  # what the collector writes as job
 ENVIRONMENT = "e2e"
 CRASH_BURST = 40  # CrashStorm fires over 20 unhandled exceptions in 2 minutes
-# Every module using `alerting_pipeline` carries this, so one pytest-xdist worker runs them all
-# and the pipeline (a minute of Locust and alert waiting) starts once per run, not per worker.
-ON_PIPELINE = pytest.mark.xdist_group("e2e-alerting-pipeline")
 
 
 def prometheus_config(

@@ -19,11 +19,11 @@ import httpx
 import pytest
 
 from dashgen.runbooks import runbook_url
-from tests.e2e.conftest import ON_PIPELINE, Pipeline
+from tests.e2e.conftest import Pipeline
 from tests.support.aiops_service import wait_incident
 from tools.processes import ROOT
 
-pytestmark = [pytest.mark.e2e, ON_PIPELINE]
+pytestmark = pytest.mark.e2e
 
 EXC_SOURCE = "prometheus genai_lab_exceptions_unhandled_total"
 

@@ -20,9 +20,9 @@ from dashgen.catalogue import rules
 from dashgen.names import DASHBOARD_DIR
 from dashgen.promql import all_dashboard_queries, selector_names
 from dashgen.runbooks import runbook_url
-from tests.e2e.conftest import ENVIRONMENT, ON_PIPELINE, SERVICE_JOB, Pipeline
+from tests.e2e.conftest import ENVIRONMENT, SERVICE_JOB, Pipeline
 
-pytestmark = [pytest.mark.e2e, ON_PIPELINE]
+pytestmark = pytest.mark.e2e
 
 # The recording rules the native run must produce: the service's and the SLOs'. pipeline.yml
 # needs the ADOT collector's own metrics and security.yml guardrail events, neither of which a
