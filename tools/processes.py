@@ -61,7 +61,10 @@ def free_port() -> int:
     asking at once could start two processes on one port, or wait on each other's readiness
     URL. A reservation file created with O_EXCL makes the choice exclusive across processes.
     """
-    PORT_RESERVATIONS.mkdir(exist_ok=True)
+    if not PORT_RESERVATIONS.is_dir():
+        PORT_RESERVATIONS.mkdir(exist_ok=True)
+    elif not _pruned:
+        _prune_stale_reservations()
     for _ in range(100):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             s.bind(("127.0.0.1", 0))
@@ -69,6 +72,20 @@ def free_port() -> int:
         if _reserve(PORT_RESERVATIONS / str(port)):
             return port
     raise RuntimeError(f"no free loopback port left unreserved in {PORT_RESERVATIONS}")
+
+
+_pruned = False
+
+
+def _prune_stale_reservations() -> None:
+    """Once per process, so the folder holds only the last few minutes' ports."""
+    global _pruned
+    _pruned = True
+    now = time.time()
+    for marker in PORT_RESERVATIONS.iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            if now - marker.stat().st_mtime > PORT_RESERVATION_S:
+                marker.unlink()
 
 
 def _reserve(marker: Path) -> bool:

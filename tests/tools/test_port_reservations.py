@@ -43,6 +43,7 @@ class ScriptedSocket:
 def kernel(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> type[ScriptedSocket]:
     monkeypatch.setattr(processes, "PORT_RESERVATIONS", tmp_path / "ports")
     monkeypatch.setattr(processes.socket, "socket", ScriptedSocket)
+    monkeypatch.setattr(processes, "_pruned", False)
     return ScriptedSocket
 
 
@@ -63,3 +64,21 @@ def test_a_stale_reservation_is_released_for_a_later_ask(
     os.utime(tmp_path / "ports" / "40001", (old, old))
     kernel.ports = iter([40001, 40001])
     assert processes.free_port() == 40001
+
+
+def test_stale_reservations_are_pruned_once_per_process(
+    kernel: type[ScriptedSocket], tmp_path: Path
+) -> None:
+    folder = tmp_path / "ports"
+    folder.mkdir()
+    stale, fresh = folder / "40005", folder / "40006"
+    stale.touch()
+    fresh.touch()
+    old = time.time() - processes.PORT_RESERVATION_S - 1
+    os.utime(stale, (old, old))
+    kernel.ports = iter([40001, 40002])
+    assert processes.free_port() == 40001
+    assert sorted(p.name for p in folder.iterdir()) == ["40001", "40006"]
+    os.utime(fresh, (old, old))
+    assert processes.free_port() == 40002
+    assert (folder / "40006").exists()  # not listed again in this process
