@@ -103,9 +103,14 @@ fmt: venv ## Format and fix what ruff can
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Most real-process tests wait (for a process to start, an alert's `for:`, a Locust run), so
+# more workers than cores pays; TEST_WORKERS=0 runs them one after another in one process.
+# PYTHONDONTWRITEBYTECODE is emptied so the hundreds of Python processes a run starts reuse the
+# compiled project code and pytest's rewritten test modules (__pycache__/, git-ignored).
+TEST_WORKERS ?= 4
 .PHONY: test
 test: venv tools lint ## Install what the tests need, then run ruff and every test but benchmarks
-	AWS_EC2_METADATA_DISABLED=true $(VENV)/bin/pytest -m "not bench" $(PYTEST_ARGS)
+	AWS_EC2_METADATA_DISABLED=true PYTHONDONTWRITEBYTECODE= $(VENV)/bin/pytest -m "not bench" -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 .PHONY: test-stack
 test-stack: venv ## Run only the compose-stack tests (needs Docker; `make test` skips them unless STACK=1)

@@ -15,4 +15,6 @@ if ! "$uv" --version 2>/dev/null | grep -qF "$uv_version"; then
 fi
 cd "$root"
 # --locked: fail instead of silently re-resolving when pyproject.toml and uv.lock disagree.
-"$uv" sync --locked --quiet
+# --compile-bytecode: every process (the service, Locust, each test's subprocess) then imports
+# its dependencies from .pyc files, even where PYTHONDONTWRITEBYTECODE keeps Python from caching.
+"$uv" sync --locked --quiet --compile-bytecode

@@ -48,10 +48,58 @@ def real_tool(name: str) -> Path:
 VENV_BIN = Path(sys.executable).parent
 
 
+# Ports handed out recently, one empty file each, shared by every test process on this machine.
+PORT_RESERVATIONS = Path(tempfile.gettempdir()) / "genai-lab-test-ports"
+PORT_RESERVATION_S = 120  # longer than any process here takes to bind the port it was given
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port nothing listens on, that no other caller gets for PORT_RESERVATION_S.
+
+    The kernel hands a just-released port to the next asker, and the process given the port
+    binds it only seconds later; parallel pytest workers (and other checkouts' test runs)
+    asking at once could start two processes on one port, or wait on each other's readiness
+    URL. A reservation file created with O_EXCL makes the choice exclusive across processes.
+    """
+    if not PORT_RESERVATIONS.is_dir():
+        PORT_RESERVATIONS.mkdir(exist_ok=True)
+    elif not _pruned:
+        _prune_stale_reservations()
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if _reserve(PORT_RESERVATIONS / str(port)):
+            return port
+    raise RuntimeError(f"no free loopback port left unreserved in {PORT_RESERVATIONS}")
+
+
+_pruned = False
+
+
+def _prune_stale_reservations() -> None:
+    """Once per process, so the folder holds only the last few minutes' ports."""
+    global _pruned
+    _pruned = True
+    now = time.time()
+    for marker in PORT_RESERVATIONS.iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            if now - marker.stat().st_mtime > PORT_RESERVATION_S:
+                marker.unlink()
+
+
+def _reserve(marker: Path) -> bool:
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+        return True
+    except FileExistsError:
+        pass
+    with contextlib.suppress(FileNotFoundError):
+        if time.time() - marker.stat().st_mtime > PORT_RESERVATION_S:
+            # Stale: whoever held it bound the port long ago or is gone. Freed for a later ask
+            # rather than taken here, so two callers that both see it stale cannot both win.
+            marker.unlink()
+    return False
 
 
 @dataclass

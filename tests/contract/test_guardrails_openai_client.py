@@ -98,12 +98,22 @@ def test_injection_is_a_bad_request_error(service) -> None:
 
 
 def test_process_output_holds_no_key_and_no_prompt(service) -> None:
-    # Runs last in this module: everything above has been logged and traced by now.
-    time.sleep(0.5)  # let the span processor's short schedule delay print the last spans
+    # Runs last in this module: everything above has been logged and traced by now, and the
+    # span processor's short schedule delay prints the last spans soon after.
+    deadline = time.monotonic() + 10
     output = service.output()
-    assert "security_event" in output
-    assert "genai_lab.guardrails.injection_score" in output  # spans reached stdout
+    while not all(seen(output)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        output = service.output()
+    security_event, spans = seen(output)
+    assert security_event
+    assert spans, "no genai_lab.guardrails.injection_score span attribute reached stdout"
     for secret in (KEY_PRO, KEY_FREE, WRONG_KEY):
         assert secret not in output
     assert "hidden system prompt" not in output
     assert "Disregard your prior" not in output
+
+
+def seen(output: str) -> tuple[bool, bool]:
+    """Whether the process output holds a security event log and the guardrail spans."""
+    return "security_event" in output, "genai_lab.guardrails.injection_score" in output
