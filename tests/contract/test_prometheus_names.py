@@ -8,6 +8,7 @@ real exporter of a real service process and compares with catalogue.yaml.
 from __future__ import annotations
 
 import re
+import time
 
 import httpx
 import pytest
@@ -62,7 +63,14 @@ def test_scraped_series_names_match_the_catalogue() -> None:
         c.post("/v1/embeddings", json={"model": "titan-embed-text-v2", "input": ["x"]})
         c.post("/v1/chat/completions", json={"model": "no-such-model", "messages": []})
         c.get("/crash")
-        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        # The event-loop lag gauge reports once the loop has been asked to wake a sleeper
+        # (every 0.25 s): on a loaded machine the traffic above can finish sooner.
+        deadline = time.monotonic() + 10
+        while True:
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+            if "genai_lab_event_loop_lag_seconds" in text or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
 
     families, samples, lines = exposed(text)
     specs = {s.prometheus: s for s in catalogue().values()}
