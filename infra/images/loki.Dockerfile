@@ -4,8 +4,9 @@
 ARG LOKI_IMAGE
 FROM ${LOKI_IMAGE}
 COPY loki/loki.aws.yaml /etc/loki/loki.yaml
-# The ruler's LogQL alert rules (loki.aws.yaml ruler.storage.local), as compose mounts them.
-COPY loki/rules /etc/loki/rules
+# The ruler's AWS rules (loki.aws.yaml ruler.storage.local): the recording half of
+# UserOverDailyBudget, whose alert AMP's ruler raises (loki/aws/amp-rules.yml).
+COPY loki/aws/rules /etc/loki/rules
 # The image's own user (uid 10001) and health flag (loki -health, 3.7+).
 USER 10001
 HEALTHCHECK --interval=10s --timeout=5s --retries=6 CMD ["/usr/bin/loki", "-health"]

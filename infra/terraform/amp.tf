@@ -38,6 +38,14 @@ resource "aws_prometheus_rule_group_namespace" "rules" {
   data         = file("${local.rules_dir}/${each.value}")
 }
 
+# The AWS half of Loki's UserOverDailyBudget: Loki records users over budget and remote-writes
+# the series here; this namespace alerts on it (loki/README.md, "On AWS").
+resource "aws_prometheus_rule_group_namespace" "loki" {
+  name         = "genai-lab-loki-records"
+  workspace_id = aws_prometheus_workspace.this.id
+  data         = file("${path.module}/../../loki/aws/amp-rules.yml")
+}
+
 resource "aws_prometheus_alert_manager_definition" "this" {
   workspace_id = aws_prometheus_workspace.this.id
   definition   = local.amp_definition

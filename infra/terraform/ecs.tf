@@ -121,8 +121,10 @@ locals {
   # MinIO and static AWS keys (the task role replaces them).
   loki_env = {
     LOKI_S3_BUCKET = aws_s3_bucket.loki.bucket
-    AWS_REGION     = var.region
-    GOMEMLIMIT     = "820MiB"
+    # The ruler's recorded series (users over budget) for AMP's ruler (loki/loki.aws.yaml).
+    AMP_REMOTE_WRITE_URL = "${local.amp_base_url}/api/v1/remote_write"
+    AWS_REGION           = var.region
+    GOMEMLIMIT           = "820MiB"
   }
 
   # Same keys as docker-compose.yml gives grafana, plus what grafana/aws/datasources.yaml reads.

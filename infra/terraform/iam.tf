@@ -231,6 +231,13 @@ data "aws_iam_policy_document" "loki" {
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     resources = ["${aws_s3_bucket.loki.arn}/*"]
   }
+  # The ruler's recording rules reach AMP by remote write; AMP's ruler alerts on them
+  # (loki/aws/amp-rules.yml). Loki's ruler cannot sign alerts for AMP's alert manager.
+  statement {
+    sid       = "LokiAmpRemoteWrite"
+    actions   = ["aps:RemoteWrite"]
+    resources = [aws_prometheus_workspace.this.arn]
+  }
 }
 
 # ------------------------------------------------------------------ grafana

@@ -76,6 +76,7 @@ def test_loki_verifies_the_lab_configs(config: Path) -> None:
             "MINIO_ROOT_PASSWORD": "not-a-real-password",
             "LOKI_S3_BUCKET": "lab-bucket",
             "AWS_REGION": "us-east-1",
+            "AMP_REMOTE_WRITE_URL": "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-0/api/v1/remote_write",
         },
     )
     assert out.returncode == 0, out.stdout + out.stderr

@@ -415,6 +415,30 @@ def test_amp_alertmanager_definition_is_the_generated_file() -> None:
     assert definition["definition"] == "${local.amp_definition}"
 
 
+def test_loki_budget_alert_reaches_amp_by_remote_write() -> None:
+    # Loki's ruler cannot sign alerts for AMP's alert manager: it remote-writes the recorded
+    # users over budget to the workspace, and AMP's ruler alerts on them (loki/aws/amp-rules.yml).
+    env = _tf_map("loki_env")
+    assert env["AMP_REMOTE_WRITE_URL"] == "${local.amp_base_url}/api/v1/remote_write"
+    assert _tf_map("adot_env")["AMP_REMOTE_WRITE_URL"] == env["AMP_REMOTE_WRITE_URL"]
+    assert "${AMP_REMOTE_WRITE_URL}" in LOKI_AWS_CONFIG.read_text()
+    ns = root().resource("aws_prometheus_rule_group_namespace", "loki")
+    assert ns["data"] == '${file("${path.module}/../../loki/aws/amp-rules.yml")}'
+    assert (hcl.ROOT_MODULE / "../../loki/aws/amp-rules.yml").resolve().is_file()
+
+
+def test_loki_role_may_only_remote_write_to_the_workspace_in_amp() -> None:
+    loki = [st for policy, st in _statements() if policy == "terraform/loki"]
+    aps = [st for st in loki if any(a.startswith("aps:") for a in st["actions"])]
+    assert aps == [
+        {
+            "sid": "LokiAmpRemoteWrite",
+            "actions": ["aps:RemoteWrite"],
+            "resources": ["${aws_prometheus_workspace.this.arn}"],
+        }
+    ]
+
+
 def test_lambda_handler_is_aiops_code() -> None:
     fn = root().resource("aws_lambda_function", "aiops")
     module, func = fn["handler"].rsplit(".", 1)
