@@ -180,20 +180,27 @@ def ssm(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
         yield client, key
 
 
+def _aws_step_env(
+    monkeypatch: pytest.MonkeyPatch, grafana_url: str, tmp_path: Path, parameter: str, key: str
+) -> None:
+    """The grafana-token step as the ECS task runs it: admin login in, token out to SSM."""
+    for name, value in {
+        "GRAFANA_URL": grafana_url,
+        "GRAFANA_ADMIN_PASSWORD": PASSWORD,
+        "GRAFANA_TOKEN_FILE": str(tmp_path / "token"),
+        "GRAFANA_TOKEN_PARAMETER": parameter,
+        "GRAFANA_TOKEN_KMS_KEY": key,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
 def test_on_aws_the_token_goes_to_ssm_under_the_lab_key(
     ssm: tuple[Any, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, key = ssm
     with recording_server() as grafana:
         _grafana(grafana, exists=True)
-        for name, value in {
-            "GRAFANA_URL": grafana.base_url,
-            "GRAFANA_ADMIN_PASSWORD": PASSWORD,
-            "GRAFANA_TOKEN_FILE": str(tmp_path / "token"),
-            "GRAFANA_TOKEN_PARAMETER": PARAMETER,
-            "GRAFANA_TOKEN_KMS_KEY": key,
-        }.items():
-            monkeypatch.setenv(name, value)
+        _aws_step_env(monkeypatch, grafana.base_url, tmp_path, PARAMETER, key)
         assert grafana_token.main() == 0
     stored = client.get_parameter(Name=PARAMETER, WithDecryption=True)["Parameter"]
     assert stored["Value"] == KEY and stored["Type"] == "SecureString"
@@ -240,15 +247,10 @@ def test_a_failed_ssm_write_fails_the_step_and_keeps_the_old_token(
     _, key = ssm
     with recording_server() as grafana:
         _grafana(grafana, exists=True)
-        for name, value in {
-            "GRAFANA_URL": grafana.base_url,
-            "GRAFANA_ADMIN_PASSWORD": PASSWORD,
-            "GRAFANA_TOKEN_FILE": str(tmp_path / "token"),
-            # SSM refuses names under the reserved "aws" prefix (PutParameter, ValidationException).
-            "GRAFANA_TOKEN_PARAMETER": "aws-lab/GRAFANA_ANNOTATION_TOKEN",
-            "GRAFANA_TOKEN_KMS_KEY": key,
-        }.items():
-            monkeypatch.setenv(name, value)
+        # SSM refuses names under the reserved "aws" prefix (PutParameter, ValidationException).
+        _aws_step_env(
+            monkeypatch, grafana.base_url, tmp_path, "aws-lab/GRAFANA_ANNOTATION_TOKEN", key
+        )
         assert grafana_token.main() == 1
         methods = [r.method for r in grafana.requests]
     assert "DELETE" not in methods
