@@ -150,6 +150,7 @@ locals {
 }
 
 data "aws_iam_policy_document" "collector" {
+  source_policy_documents = data.aws_iam_policy_document.collector_cloudwatch[*].json
   statement {
     sid       = "AmpRemoteWrite"
     actions   = ["aps:RemoteWrite"]
@@ -160,13 +161,17 @@ data "aws_iam_policy_document" "collector" {
     actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
     resources = ["*"]
   }
-  dynamic "statement" {
-    for_each = var.enable_cloudwatch ? [1] : []
-    content {
-      sid       = "CloudWatchEmfAndLogs"
-      actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-      resources = ["${aws_cloudwatch_log_group.collector_cloudwatch[0].arn}:*"]
-    }
+}
+
+# Optional statements are documents of their own, counted in or out and joined through
+# source_policy_documents: checkov reads a counted document's statements, but not a
+# dynamic "statement" block's.
+data "aws_iam_policy_document" "collector_cloudwatch" {
+  count = var.enable_cloudwatch ? 1 : 0
+  statement {
+    sid       = "CloudWatchEmfAndLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+    resources = ["${aws_cloudwatch_log_group.collector_cloudwatch[0].arn}:*"]
   }
 }
 
@@ -182,18 +187,20 @@ data "aws_iam_policy_document" "genai_service" {
 
 # ------------------------------------------------------------------ aiops (ECS) and the Lambda
 data "aws_iam_policy_document" "aiops_read" {
+  source_policy_documents = data.aws_iam_policy_document.aiops_bedrock[*].json
   statement {
     sid       = "AmpQuery"
     actions   = ["aps:QueryMetrics", "aps:GetSeries", "aps:GetLabels", "aps:GetMetricMetadata"]
     resources = [aws_prometheus_workspace.this.arn]
   }
-  dynamic "statement" {
-    for_each = length(local.aiops_model_arns) > 0 ? [1] : []
-    content {
-      sid       = "AiopsBedrockInvoke"
-      actions   = ["bedrock:InvokeModel"]
-      resources = local.aiops_model_arns
-    }
+}
+
+data "aws_iam_policy_document" "aiops_bedrock" {
+  count = length(local.aiops_model_arns) > 0 ? 1 : 0
+  statement {
+    sid       = "AiopsBedrockInvoke"
+    actions   = ["bedrock:InvokeModel"]
+    resources = local.aiops_model_arns
   }
 }
 

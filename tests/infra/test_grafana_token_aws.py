@@ -29,8 +29,10 @@ def statements(document: str) -> list[dict[str, Any]]:
     out = list(body.get("statement", []))
     for dyn in body.get("dynamic", []):
         out += dyn["statement"]["content"]
-    for source in body.get("source_policy_documents", []):
-        m = re.fullmatch(r"\$\{data\.aws_iam_policy_document\.(\w+)\.json\}", source)
+    sources = body.get("source_policy_documents", [])
+    # A list of documents, or the splat of a counted one (an optional statement).
+    for source in [sources] if isinstance(sources, str) else sources:
+        m = re.fullmatch(r"\$\{data\.aws_iam_policy_document\.(\w+)(\[\*\])?\.json\}", source)
         assert m, source
         out += statements(m.group(1))
     return out
