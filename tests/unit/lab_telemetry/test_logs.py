@@ -164,3 +164,24 @@ def test_a_request_with_its_own_record_writes_no_access_line(pipeline) -> None:
         assert not [m for m in written if "/v1/x" in m]
         assert [m for m in written if "/v1/y" in m]
         assert "other lines still written" in written
+
+
+def test_records_skip_the_details_no_sink_writes(pipeline) -> None:
+    # logging._srcfile = None is the stdlib's documented way (logging HOWTO, "Optimization")
+    # to skip finding the caller's frame; if a Python release drops the knob, this fails.
+    captured: list[logging.LogRecord] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            captured.append(record)
+
+    logger = logging.getLogger("tests.logs.details")
+    capture = Capture()
+    logger.addHandler(capture)
+    try:
+        logger.info("no caller, thread or process")
+    finally:
+        logger.removeHandler(capture)
+    (record,) = captured
+    assert record.funcName == "(unknown function)" and record.lineno == 0
+    assert record.threadName is None and record.processName is None
