@@ -163,6 +163,19 @@ def test_registry_modules_are_pinned_exactly() -> None:
         )
 
 
+@pytest.mark.parametrize("module_dir", hcl.MODULE_DIRS, ids=lambda p: p.name)
+def test_modules_state_minimum_versions_and_root_modules_pin(module_dir: Any) -> None:
+    # A called module only says what it needs (>=), so it never fights its caller's pins; each
+    # root module (the two applied directly: infra/terraform, infra/bootstrap) pins.
+    terraform = hcl.load(module_dir).blocks("terraform")[0][1]
+    called = "modules" in module_dir.relative_to(hcl.INFRA).parts
+    expected = ">=" if called else "~>"
+    assert terraform["required_version"].startswith(">="), module_dir
+    for name, provider in terraform["required_providers"][0].items():
+        version = provider["version"]
+        assert version.startswith(expected), f"{module_dir.name}: {name} {version!r}"
+
+
 def test_state_uses_s3_native_locking() -> None:
     terraform = root().blocks("terraform")[0][1]
     backend = terraform["backend"][0]["s3"]
