@@ -52,13 +52,6 @@ resource "aws_sqs_queue" "aiops_dlq" {
   kms_master_key_id         = aws_kms_key.lab.id
 }
 
-resource "aws_cloudwatch_log_group" "aiops_lambda" {
-  name              = "/aws/lambda/${local.name}-aiops"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.lab.arn
-  # checkov:skip=CKV_AWS_338: a lab keeps logs var.log_retention_days (30 by default); raise it for production
-}
-
 data "aws_iam_policy_document" "lambda_assume" {
   statement {
     sid     = "LambdaAssume"
@@ -80,7 +73,7 @@ data "aws_iam_policy_document" "aiops_lambda" {
   statement {
     sid       = "LambdaLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.aiops_lambda.arn}:*"]
+    resources = ["${aws_cloudwatch_log_group.lab["aiops_lambda"].arn}:*"]
   }
   statement {
     # checkov:skip=CKV_AWS_111: Lambda's VPC ENI actions have no resource-level scoping (AWSLambdaVPCAccessExecutionRole uses "*" too); docs/aws/iam.md
@@ -167,7 +160,7 @@ resource "aws_lambda_function" "aiops" {
     }
   }
 
-  depends_on = [aws_cloudwatch_log_group.aiops_lambda]
+  depends_on = [aws_cloudwatch_log_group.lab["aiops_lambda"]]
 }
 
 resource "aws_lambda_permission" "alerts" {

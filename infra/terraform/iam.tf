@@ -109,7 +109,7 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "ContainerLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.tasks.arn}:*"]
+    resources = ["${aws_cloudwatch_log_group.lab["tasks"].arn}:*"]
   }
   statement {
     sid       = "InjectSecrets"
@@ -171,7 +171,7 @@ data "aws_iam_policy_document" "collector_cloudwatch" {
   statement {
     sid       = "CloudWatchEmfAndLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-    resources = ["${aws_cloudwatch_log_group.collector_cloudwatch[0].arn}:*"]
+    resources = ["${aws_cloudwatch_log_group.lab["collector"].arn}:*"]
   }
 }
 

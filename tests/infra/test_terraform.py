@@ -475,11 +475,14 @@ def test_lambda_handler_is_aiops_code() -> None:
 
 def test_cloudwatch_is_off_by_default() -> None:
     assert root().variables["enable_cloudwatch"]["default"] is False
-    for rtype, name in [
-        ("aws_cloudwatch_dashboard", "lab"),
-        ("aws_cloudwatch_log_group", "collector_cloudwatch"),
-    ]:
-        assert root().resource(rtype, name)["count"] == "${var.enable_cloudwatch ? 1 : 0}"
+    dashboard = root().resource("aws_cloudwatch_dashboard", "lab")
+    assert dashboard["count"] == "${var.enable_cloudwatch ? 1 : 0}"
+    groups = root().resource("aws_cloudwatch_log_group", "lab")
+    assert groups["for_each"] == "${local.log_groups}"
+    # The collector's group is in the map only when enabled; the others always are.
+    log_groups = root().locals["log_groups"]
+    assert "var.enable_cloudwatch ? {collector = " in log_groups, log_groups
+    assert "collector" not in log_groups.split("var.enable_cloudwatch")[0]
     assert "otel-config.cloudwatch.yaml" in root().locals["adot_configs"]
     assert "var.enable_cloudwatch" in root().locals["adot_configs"]
 
