@@ -153,6 +153,19 @@ def test_local_module_calls_pass_exactly_declared_variables() -> None:
         assert required <= args, f"module {name}: missing {required - args}"
 
 
+@pytest.mark.parametrize("module_dir", hcl.MODULE_DIRS, ids=lambda p: p.name)
+def test_outputs_read_from_local_modules_are_declared(module_dir: Any) -> None:
+    # terraform validate would say so, but it needs providers from a registry.
+    module = hcl.load(module_dir)
+    text = module.text()
+    for name, call in module.module_calls.items():
+        if not call["source"].startswith(("./", "../")):
+            continue
+        child = hcl.load((module_dir / call["source"]).resolve())
+        read = set(re.findall(rf"(?<![\w.])module\.{name}\.(\w+)", text))
+        assert read <= set(child.outputs), f"module.{name}: no output {read - set(child.outputs)}"
+
+
 def test_registry_modules_are_pinned_exactly() -> None:
     for name, call in root().module_calls.items():
         if call["source"].startswith("./"):
