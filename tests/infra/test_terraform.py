@@ -573,6 +573,52 @@ def test_names_fit_aws_length_limits_for_the_longest_environment() -> None:
         assert root().resource("aws_lb_target_group", tg)["name"].startswith("${local.name}-")
 
 
+# What EC2 accepts in a security group's or rule's description (CreateSecurityGroup,
+# AuthorizeSecurityGroupIngress API references); anything else fails the apply.
+EC2_DESCRIPTION = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}")
+
+
+def _descriptions() -> list[tuple[str, str]]:
+    """(address, text) of every security group and rule description, the values of the
+    local maps a for_each rule takes its description from written in."""
+    out = []
+    for _, block in root().blocks("resource"):
+        for rtype, named in block.items():
+            if "security_group" not in rtype:
+                continue
+            for name, body in named.items():
+                text = str(body.get("description", ""))
+                m = re.fullmatch(r"\$\{each\.value\.(\w+)\}", text)
+                if m:
+                    entries = root().locals[body["for_each"].strip("${}").split(".")[1]]
+                    out += [(f"{rtype}.{name}[{k}]", v[m.group(1)]) for k, v in entries.items()]
+                elif text:
+                    out.append((f"{rtype}.{name}", re.sub(r"\$\{[^}]*\}", "x", text)))
+    return out
+
+
+def test_security_group_descriptions_use_only_what_ec2_accepts() -> None:
+    descriptions = _descriptions()
+    assert len(descriptions) >= 6
+    bad = [f"{a}: {t!r}" for a, t in descriptions if not EC2_DESCRIPTION.fullmatch(t)]
+    assert not bad, "\n".join(bad)
+    assert not EC2_DESCRIPTION.fullmatch("HTTPS from the lab's tasks")
+
+
+def test_traffic_between_security_groups_is_opened_on_both_sides() -> None:
+    # A rule naming another group is one of the two `flow` rules, so no flow is left with an
+    # egress and no ingress (or the reverse).
+    for _, block in root().blocks("resource"):
+        for rtype, named in block.items():
+            if rtype.startswith("aws_vpc_security_group_") and rtype.endswith("_rule"):
+                for name, body in named.items():
+                    if "referenced_security_group_id" in body:
+                        assert name == "flow", f"{rtype}.{name}: a one-sided rule between groups"
+    groups = set(root().locals["security_groups"])
+    for key, flow in root().locals["security_group_flows"].items():
+        assert {flow["from"], flow["to"]} <= groups, key
+
+
 def test_every_secret_parameter_referenced_is_generated() -> None:
     declared = set(re.findall(r'"([A-Z_]+)"', root().locals["generated_secrets"]))
     used = set(re.findall(r'aws_ssm_parameter\.secret\[\\?"([A-Z_]+)\\?"\]', root().text()))
