@@ -635,6 +635,17 @@ def _hours(period: str) -> int:
     return int(m.group(1))
 
 
+@pytest.mark.parametrize("module_dir", hcl.MODULE_DIRS, ids=lambda p: p.name)
+def test_lifecycles_acting_on_versions_wait_for_versioning(module_dir: Any) -> None:
+    # The AWS provider documents depends_on the bucket's versioning for such a lifecycle.
+    module = hcl.load(module_dir)
+    for _, block in module.blocks("resource"):
+        for name, body in block.get("aws_s3_bucket_lifecycle_configuration", {}).items():
+            if any("noncurrent_version_expiration" in rule for rule in body["rule"]):
+                depends = " ".join(body.get("depends_on", []))
+                assert "aws_s3_bucket_versioning." in depends, f"{module_dir.name}/{name}"
+
+
 def test_loki_bucket_lifecycle_is_the_documented_one_and_never_ahead_of_loki() -> None:
     # An object expired under Loki's index breaks queries: the bucket may expire nothing before
     # Loki's longest retention class (audit records), and uses loki/aws/s3-lifecycle.json's tiers.
