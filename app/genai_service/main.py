@@ -13,7 +13,7 @@ from genai_service.api.middleware import (
     HeaderLimitMiddleware,
     UnhandledErrorMiddleware,
 )
-from genai_service.background import BackgroundActivity, BackgroundConfig
+from genai_service.background import BackgroundActivity
 from genai_service.faults import FaultState
 from genai_service.guardrails.auth import KeyStore
 from genai_service.guardrails.guard import Guardrails, ReservationMiddleware
@@ -50,9 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         telemetry=telemetry_setup.fastapi_telemetry(settings),
     )
-    telemetry_setup.configure(
-        app, settings, background=BackgroundActivity(BackgroundConfig.from_env())
-    )
+    telemetry_setup.configure(app, settings, background=BackgroundActivity(settings))
     instrument("genai_lab.budget.daily_usd").set(settings.daily_budget_usd)
 
     fault_state = FaultState(settings.faults)

@@ -51,6 +51,10 @@ def _rates(env: Mapping[str, str], name: str) -> dict[str, float]:
     return rates
 
 
+def _share(value: float) -> float:
+    return min(1.0, max(0.0, value))
+
+
 @dataclass(frozen=True)
 class Settings:
     # Which provider answers: "simulated" (offline, default) or "bedrock".
@@ -91,6 +95,16 @@ class Settings:
     # One genai_lab.call log record per model call and user.id on its spans (call_record.py).
     # Off only to price them (bench: BENCH_PART_ENV=CALL_RECORDS_ENABLED=false).
     call_records_enabled: bool = True
+
+    # Background activity (background.py), so dashboards and log views are alive with no
+    # traffic: generated housekeeping logs and the simulated users gauge. Tests turn it off.
+    log_generator_enabled: bool = True
+    log_generator_rate_per_s: float = 1.0  # events per second
+    log_generator_warning_ratio: float = 0.15  # shares of WARNING and ERROR events
+    log_generator_error_ratio: float = 0.05
+    simulated_users_enabled: bool = True
+    simulated_users_max: int = 25  # upper bound of the random walk
+    simulated_users_interval_s: float = 5.0
 
     # Request limits.
     max_body_bytes: int = 1_048_576
@@ -149,6 +163,22 @@ class Settings:
             ),
             bedrock_max_concurrency=env_int(
                 e, "BEDROCK_MAX_CONCURRENCY", d.bedrock_max_concurrency, minimum=1
+            ),
+            log_generator_enabled=env_bool(e, "LOG_GENERATOR_ENABLED", d.log_generator_enabled),
+            log_generator_rate_per_s=max(
+                0.0, env_float(e, "LOG_GENERATOR_RATE_PER_S", d.log_generator_rate_per_s)
+            ),
+            log_generator_warning_ratio=_share(
+                env_float(e, "LOG_GENERATOR_WARNING_RATIO", d.log_generator_warning_ratio)
+            ),
+            log_generator_error_ratio=_share(
+                env_float(e, "LOG_GENERATOR_ERROR_RATIO", d.log_generator_error_ratio)
+            ),
+            simulated_users_enabled=env_bool(
+                e, "SIMULATED_USERS_ENABLED", d.simulated_users_enabled
+            ),
+            simulated_users_max=max(
+                1, int(env_float(e, "SIMULATED_USERS_MAX", d.simulated_users_max))
             ),
             cache_enabled=env_bool(e, "CACHE_ENABLED", d.cache_enabled),
             call_records_enabled=env_bool(e, "CALL_RECORDS_ENABLED", d.call_records_enabled),

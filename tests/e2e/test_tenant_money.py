@@ -59,10 +59,18 @@ def service(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[Ru
         "LOG_GENERATOR_ENABLED": "false",
         "SIMULATED_USERS_ENABLED": "false",
         "CACHE_ENABLED": "false",
+        # acme is on the free tier: its request rate is lifted unless a test sets one, so its
+        # budget is what stops it.
+        "RATE_LIMIT_FREE_RPM": "100000",
         **getattr(request, "param", {}),
     }
     with run_service(env) as proc:
         yield proc, metrics_port
+
+
+def service_with(**env: str) -> pytest.MarkDecorator:
+    """The service fixture started with these variables on top of its own."""
+    return pytest.mark.parametrize("service", [env], indirect=True)
 
 
 def opus_chat(i: int, **extra: object) -> dict[str, object]:
@@ -70,18 +78,11 @@ def opus_chat(i: int, **extra: object) -> dict[str, object]:
     return {"model": OPUS, "messages": [{"role": "user", "content": prompt}], **extra}
 
 
-@pytest.mark.parametrize(
-    "service",
-    [
-        {
-            "BUDGET_FREE_DAILY_USD": "0.02",
-            "RATE_LIMIT_FREE_RPM": "100000",
-            "RATE_LIMIT_FREE_TPM": "100000000",
-            "SIM_LATENCY_MS": "300",
-            "SIM_TOKEN_MS": "1",
-        }
-    ],
-    indirect=True,
+@service_with(
+    BUDGET_FREE_DAILY_USD="0.02",
+    RATE_LIMIT_FREE_TPM="100000000",
+    SIM_LATENCY_MS="300",
+    SIM_TOKEN_MS="1",
 )
 def test_concurrent_requests_overshoot_the_budget_by_at_most_one_call(service) -> None:
     proc, metrics_port = service
@@ -116,18 +117,7 @@ def test_concurrent_requests_overshoot_the_budget_by_at_most_one_call(service) -
     assert spent <= budget + MAX_OPUS_CALL_USD, f"spent {spent:.4f} of {budget}"
 
 
-@pytest.mark.parametrize(
-    "service",
-    [
-        {
-            "RATE_LIMIT_FREE_RPM": "100000",
-            "SIM_LATENCY_MS": "10",
-            "SIM_TOKEN_MS": "40",
-            "SIM_MIN_OUTPUT_TOKENS": "120",
-        }
-    ],
-    indirect=True,
-)
+@service_with(SIM_LATENCY_MS="10", SIM_TOKEN_MS="40", SIM_MIN_OUTPUT_TOKENS="120")
 def test_streams_the_client_closes_are_charged_and_counted(service) -> None:
     proc, metrics_port = service
     closed_label = {"error_type": "client_closed", "gen_ai_request_model": OPUS}
@@ -189,11 +179,7 @@ def test_streams_the_client_closes_are_charged_and_counted(service) -> None:
     assert prompts == CLIENTS
 
 
-@pytest.mark.parametrize(
-    "service",
-    [{"RATE_LIMIT_FREE_RPM": "20", "SIM_LATENCY_MS": "5", "SIM_TOKEN_MS": "0"}],
-    indirect=True,
-)
+@service_with(RATE_LIMIT_FREE_RPM="20", SIM_LATENCY_MS="5", SIM_TOKEN_MS="0")
 def test_a_tier_change_never_refills_a_tenants_buckets(service) -> None:
     """acme's own free key and a delegating enterprise key naming acme, mixed as Locust mixes
     them: acme gets its free tier's 20 requests a minute in all, not a fresh bucket per switch."""

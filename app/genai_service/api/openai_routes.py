@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Depends, Request
+from fastapi.types import DecoratedCallable
+from pydantic import BaseModel
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from genai_service.api.embedding_limits import check_embedding_limits
@@ -38,7 +40,7 @@ from genai_service.api.schemas import (
     ModelList,
 )
 from genai_service.errors import APIError, ProviderError, error_code
-from genai_service.guardrails.guard import Guardrails, Identity
+from genai_service.guardrails.guard import Admission, Guardrails, Identity, Prompt
 from genai_service.orchestrator.service import Orchestrator
 from genai_service.orchestrator.templates import TemplateError
 from genai_service.pricing import ModelPrice, PricingTable
@@ -98,20 +100,33 @@ def _owner(price: ModelPrice) -> str:
     return "genai-lab"
 
 
-@router.post(
-    "/chat/completions",
-    response_model=None,
-    responses={200: {"model": ChatCompletion}, **ERROR_RESPONSES},
-)
+def _post(path: str, answer: type[BaseModel]) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """A POST route that builds its own Response (JSON or an event stream); OpenAPI still
+    documents its answer and the error shape."""
+    return router.post(
+        path, response_model=None, responses={200: {"model": answer}, **ERROR_RESPONSES}
+    )
+
+
+async def _admit(
+    request: Request, caller: Identity, prompt: Prompt
+) -> tuple[Admission, ModelPrice]:
+    """The guardrails admit the call, then its model must be one the pricing table prices for
+    this kind of call."""
+    state = request.app.state
+    guard: Guardrails = state.guardrails
+    admission = await guard.admit(request, caller, prompt)
+    kind = "embedding" if prompt.embedding else "chat"
+    return admission, _model(state.pricing, prompt.model, kind)
+
+
+@_post("/chat/completions", ChatCompletion)
 async def chat_completions(
     body: ChatCompletionRequest, request: Request, caller: Authenticated
 ) -> Response:
-    state = request.app.state
-    settings: Settings = state.settings
-    orchestrator: Orchestrator = state.orchestrator
-    guard: Guardrails = state.guardrails
-    admission = await guard.admit(request, caller, chat_prompt(body))
-    _model(state.pricing, body.model, "chat")
+    admission, _ = await _admit(request, caller, chat_prompt(body))
+    settings: Settings = request.app.state.settings
+    orchestrator: Orchestrator = request.app.state.orchestrator
     limit = body.output_limit()
     if limit is not None and limit > settings.max_output_tokens:
         param = "max_completion_tokens" if body.max_completion_tokens else "max_tokens"
@@ -198,23 +213,16 @@ async def _stream(
     )
 
 
-@router.post(
-    "/embeddings",
-    response_model=None,
-    responses={200: {"model": EmbeddingList}, **ERROR_RESPONSES},
-)
+@_post("/embeddings", EmbeddingList)
 async def embeddings(
     body: EmbeddingRequestBody, request: Request, caller: Authenticated
 ) -> Response:
-    state = request.app.state
-    guard: Guardrails = state.guardrails
     prompt = embedding_prompt(body)
-    admission = await guard.admit(request, caller, prompt)
-    price = _model(state.pricing, body.model, "embedding")
+    admission, price = await _admit(request, caller, prompt)
     inputs = prompt.inputs
     if price.limits is not None:
         check_embedding_limits(price.limits, body.model, inputs, body.dimensions)
-    result = await state.orchestrator.embed(
+    result = await request.app.state.orchestrator.embed(
         EmbeddingRequest(
             model=body.model, inputs=inputs, dimensions=body.dimensions, meter=admission
         )

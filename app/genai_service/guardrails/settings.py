@@ -48,6 +48,7 @@ class GuardrailSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GuardrailSettings:
         env = os.environ if env is None else env
+        d = cls()  # the defaults, written once above
         limits = {}
         for tier, base in DEFAULT_LIMITS.items():
             prefix = tier.upper()
@@ -62,21 +63,21 @@ class GuardrailSettings:
                     env, f"BUDGET_{prefix}_DAILY_USD", base.daily_budget_usd, minimum=0
                 ),
             )
-        flag = env_float(env, "INJECTION_FLAG_THRESHOLD", 0.5, minimum=0)
-        block = env_float(env, "INJECTION_BLOCK_THRESHOLD", 0.8, minimum=0)
+        flag = env_float(env, "INJECTION_FLAG_THRESHOLD", d.injection_flag_threshold, minimum=0)
+        block = env_float(env, "INJECTION_BLOCK_THRESHOLD", d.injection_block_threshold, minimum=0)
         if not 0 < flag <= block <= 1:
             raise ValueError(
                 "need 0 < INJECTION_FLAG_THRESHOLD <= INJECTION_BLOCK_THRESHOLD <= 1, "
                 f"got {flag} and {block}"
             )
         return cls(
-            require_api_key=env_bool(env, "REQUIRE_API_KEY", False),
-            api_keys=env.get("API_KEYS", ""),
-            api_keys_file=env.get("API_KEYS_FILE", ""),
-            lab_api_key=env.get("LAB_API_KEY", ""),
-            rate_limits_enabled=env_bool(env, "RATE_LIMITS_ENABLED", True),
+            require_api_key=env_bool(env, "REQUIRE_API_KEY", d.require_api_key),
+            api_keys=env.get("API_KEYS", d.api_keys),
+            api_keys_file=env.get("API_KEYS_FILE", d.api_keys_file),
+            lab_api_key=env.get("LAB_API_KEY", d.lab_api_key),
+            rate_limits_enabled=env_bool(env, "RATE_LIMITS_ENABLED", d.rate_limits_enabled),
             limits=limits,
-            injection_enabled=env_bool(env, "INJECTION_GUARD_ENABLED", True),
+            injection_enabled=env_bool(env, "INJECTION_GUARD_ENABLED", d.injection_enabled),
             injection_flag_threshold=flag,
             injection_block_threshold=block,
         )

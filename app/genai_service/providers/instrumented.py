@@ -27,8 +27,8 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import AsyncGenerator, Callable
-from typing import Any, Protocol
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Any, Protocol, TypeVar
 
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -131,6 +131,10 @@ def _error_type(exc: BaseException) -> str:
     if isinstance(exc, ProviderError):
         return exc.error_type
     return type(exc).__qualname__
+
+
+Q = TypeVar("Q", ChatRequest, EmbeddingRequest)
+R = TypeVar("R")
 
 
 class _Recorder:
@@ -271,6 +275,21 @@ class _Recorder:
         self.tokens.record(usage.output_tokens, {**attrs, TOKEN_TYPE: "output"})
         self.record_cost(span, request_model, usage, meter)
 
+    async def call(
+        self,
+        span: trace.Span,
+        operation: str,
+        started: float,
+        inner: Callable[[Q], Awaitable[R]],
+        request: Q,
+    ) -> R:
+        """inner(request), a failure recorded (fail) before it propagates."""
+        try:
+            return await inner(request)
+        except BaseException as exc:
+            self.fail(span, operation, request.model, exc, started)
+            raise
+
     def fail(
         self,
         span: trace.Span,
@@ -336,11 +355,7 @@ class InstrumentedProvider(ProviderWrapper):
         )
         start = time.perf_counter()
         with _current(span, end=True):
-            try:
-                result = await self.inner.chat(request)
-            except BaseException as exc:
-                rec.fail(span, "chat", request.model, exc, start)
-                raise
+            result = await rec.call(span, "chat", start, self.inner.chat, request)
             span.set_attributes(
                 {
                     RESPONSE_MODEL: result.response_model,
@@ -446,11 +461,7 @@ class InstrumentedProvider(ProviderWrapper):
         span = rec.start("embeddings", request.model, attrs)
         start = time.perf_counter()
         with _current(span, end=True):
-            try:
-                result = await self.inner.embed(request)
-            except BaseException as exc:
-                rec.fail(span, "embeddings", request.model, exc, start)
-                raise
+            result = await rec.call(span, "embeddings", start, self.inner.embed, request)
             span.set_attribute(RESPONSE_MODEL, result.response_model)
             if result.vectors and request.dimensions is None:
                 span.set_attribute(EMBEDDINGS_DIMENSION, len(result.vectors[0]))

@@ -18,20 +18,18 @@ from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
 
 from genai_service.errors import ErrorType
-from genai_service.offload import map_yielding
 from genai_service.providers import simulated_text, tool_synthesis
 from genai_service.providers.base import (
     ChatRequest,
     ChatResult,
     EmbeddingRequest,
     EmbeddingResult,
-    Message,
     StreamChunk,
     Usage,
 )
 from genai_service.providers.tokens import (
-    PER_REQUEST_OVERHEAD,
     count_prompt_tokens,
+    count_prompt_tokens_yielding,
     count_tokens,
 )
 from genai_service.providers.tool_types import ToolCall
@@ -48,16 +46,6 @@ class SimulatedConfig:
     error_rates: Mapping[str, float] = field(default_factory=dict)
     timeout_s: float = 1.0
     embedding_dimensions: int = 1024
-
-
-async def _prompt_tokens(request: ChatRequest) -> int:
-    # One message at a time, so a huge prompt does not hold the event loop.
-    counts = await map_yielding(lambda m: count_prompt_tokens((m,)), request.messages, _chars)
-    return sum(counts) - PER_REQUEST_OVERHEAD * (len(counts) - 1)
-
-
-def _chars(message: Message) -> int:
-    return len(message.content)
 
 
 def _digest(*parts: object) -> int:
@@ -163,7 +151,7 @@ class SimulatedProvider:
         if delay > 0:
             await asyncio.sleep(delay)
         text = "".join(pieces)
-        prompt_tokens = await _prompt_tokens(request)
+        prompt_tokens = await count_prompt_tokens_yielding(request.messages)
         return ChatResult(
             text=text,
             finish_reason=finish,
@@ -188,7 +176,7 @@ class SimulatedProvider:
                 await asyncio.sleep(pace)
             yield StreamChunk(text=piece)
         text = "".join(pieces)
-        prompt_tokens = await _prompt_tokens(request)
+        prompt_tokens = await count_prompt_tokens_yielding(request.messages)
         yield StreamChunk(
             text="",
             finish_reason=finish,

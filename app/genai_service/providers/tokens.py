@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from genai_service.offload import map_yielding
 from genai_service.pricing import Usage
 from genai_service.providers.base import Message
 
@@ -25,6 +26,13 @@ def count_prompt_tokens(messages: tuple[Message, ...]) -> int:
     return PER_REQUEST_OVERHEAD + sum(
         PER_MESSAGE_OVERHEAD + count_tokens(m.content) for m in messages
     )
+
+
+async def count_prompt_tokens_yielding(messages: tuple[Message, ...]) -> int:
+    """count_prompt_tokens for a prompt of any size: one message at a time, handing the event
+    loop back between them, so a huge prompt does not hold it."""
+    counts = await map_yielding(count_tokens, [m.content for m in messages], len)
+    return PER_REQUEST_OVERHEAD + sum(PER_MESSAGE_OVERHEAD + n for n in counts)
 
 
 def partial_usage(messages: tuple[Message, ...], generated: str) -> Usage:

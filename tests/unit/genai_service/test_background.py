@@ -8,35 +8,16 @@ from collections import Counter
 
 import pytest
 
-from genai_service.background import (
-    BackgroundActivity,
-    BackgroundConfig,
-    SimulatedUsers,
-    emit_one,
-)
+from genai_service.background import BackgroundActivity, SimulatedUsers, emit_one
+from genai_service.settings import Settings
 
 pytestmark = pytest.mark.unit
 
 
-def test_config_from_env_has_off_switches_and_rates() -> None:
-    config = BackgroundConfig.from_env(
-        {
-            "LOG_GENERATOR_ENABLED": "false",
-            "LOG_GENERATOR_RATE_PER_S": "7.5",
-            "SIMULATED_USERS_ENABLED": "0",
-            "SIMULATED_USERS_MAX": "40",
-        }
-    )
-    assert not config.log_generator and not config.simulated_users
-    assert config.rate_per_s == 7.5 and config.users_max == 40
-    assert BackgroundConfig.from_env({}) == BackgroundConfig()  # unset: the declared defaults
-    assert BackgroundConfig().log_generator  # on by default
-
-
 def test_mix_of_levels_follows_the_ratios(pipeline) -> None:
-    config = BackgroundConfig(warning_ratio=0.2, error_ratio=0.1)
+    settings = Settings(log_generator_warning_ratio=0.2, log_generator_error_ratio=0.1)
     rng = random.Random(7)
-    levels = Counter(emit_one(rng, config) for _ in range(2000))
+    levels = Counter(emit_one(rng, settings) for _ in range(2000))
     assert 0.07 < levels["error"] / 2000 < 0.13
     assert 0.16 < levels["warning"] / 2000 < 0.24
     assert levels["info"] > levels["warning"] > levels["error"]
@@ -45,7 +26,7 @@ def test_mix_of_levels_follows_the_ratios(pipeline) -> None:
 def test_generated_logs_carry_their_span_trace_id(pipeline) -> None:
     rng = random.Random(1)
     for _ in range(20):
-        emit_one(rng, BackgroundConfig(error_ratio=0.5))
+        emit_one(rng, Settings(log_generator_error_ratio=0.5))
     spans = {s.context.span_id: s for s in pipeline.spans() if s.name.startswith("background ")}
     records = [r.log_record for r in pipeline.logs() if r.log_record.span_id in spans]
     assert len(records) == 20
@@ -66,7 +47,10 @@ def test_simulated_users_walk_stays_in_bounds() -> None:
 
 async def test_tasks_start_emit_and_stop(pipeline) -> None:
     activity = BackgroundActivity(
-        BackgroundConfig(rate_per_s=200, users_interval_s=0.01, users_max=30), seed=5
+        Settings(
+            log_generator_rate_per_s=200, simulated_users_interval_s=0.01, simulated_users_max=30
+        ),
+        seed=5,
     )
     activity.start()
     assert activity.running == 2
@@ -79,7 +63,9 @@ async def test_tasks_start_emit_and_stop(pipeline) -> None:
 
 
 async def test_disabled_activity_starts_nothing() -> None:
-    activity = BackgroundActivity(BackgroundConfig(log_generator=False, simulated_users=False))
+    activity = BackgroundActivity(
+        Settings(log_generator_enabled=False, simulated_users_enabled=False)
+    )
     activity.start()
     assert activity.running == 0
     await activity.stop()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 import pytest
 
 from genai_service.settings import Settings, SettingsError
 
 pytestmark = pytest.mark.unit
+
+RATES = {"throttled": 0.01, "timeout": 0.02}
 
 
 def test_defaults_need_no_environment() -> None:
@@ -16,30 +20,35 @@ def test_defaults_need_no_environment() -> None:
     assert s.admin_token is None
     assert s.faults.error_rate == 0 and s.faults.token_inflation == 1
     assert "acme" in s.known_tenants
+    assert s.log_generator_enabled and s.simulated_users_enabled
+    assert s == Settings()  # unset: the declared defaults
 
 
-def test_environment_overrides() -> None:
-    s = Settings.from_env(
-        {
-            "LLM_PROVIDER": "bedrock",
-            "DAILY_BUDGET_USD": "12.5",
-            "KNOWN_TENANTS": "a, b,a",
-            "ADMIN_TOKEN": "secret",
-            "FAULT_ERROR_RATE": "0.25",
-            "FAULT_ERROR_TYPE": "throttled",
-            "FAULT_OUTAGE": "true",
-            "SIM_ERROR_RATES": "throttled=0.01,timeout=0.02",
-            "SIM_LATENCY_MS": "0",
-            "MAX_BODY_BYTES": "2048",
-        }
-    )
-    assert s.provider == "bedrock"
-    assert s.daily_budget_usd == 12.5
-    assert s.known_tenants == ("a", "b")
-    assert s.admin_token == "secret"
-    assert (s.faults.error_rate, s.faults.error_type, s.faults.outage) == (0.25, "throttled", True)
-    assert s.sim_error_rates == {"throttled": 0.01, "timeout": 0.02}
-    assert s.sim_latency_ms == 0 and s.max_body_bytes == 2048
+@pytest.mark.parametrize(
+    ("name", "value", "setting", "parsed"),
+    [
+        ("LLM_PROVIDER", "bedrock", "provider", "bedrock"),
+        ("DAILY_BUDGET_USD", "12.5", "daily_budget_usd", 12.5),
+        ("KNOWN_TENANTS", "a, b,a", "known_tenants", ("a", "b")),
+        ("ADMIN_TOKEN", "secret", "admin_token", "secret"),
+        ("FAULT_ERROR_RATE", "0.25", "faults.error_rate", 0.25),
+        ("FAULT_ERROR_TYPE", "throttled", "faults.error_type", "throttled"),
+        ("FAULT_OUTAGE", "true", "faults.outage", True),
+        ("SIM_ERROR_RATES", "throttled=0.01,timeout=0.02", "sim_error_rates", RATES),
+        ("SIM_LATENCY_MS", "0", "sim_latency_ms", 0),
+        ("MAX_BODY_BYTES", "2048", "max_body_bytes", 2048),
+        ("LOG_GENERATOR_ENABLED", "false", "log_generator_enabled", False),
+        ("LOG_GENERATOR_RATE_PER_S", "7.5", "log_generator_rate_per_s", 7.5),
+        ("LOG_GENERATOR_RATE_PER_S", "-1", "log_generator_rate_per_s", 0),
+        ("LOG_GENERATOR_WARNING_RATIO", "1.5", "log_generator_warning_ratio", 1),
+        ("SIMULATED_USERS_ENABLED", "0", "simulated_users_enabled", False),
+        ("SIMULATED_USERS_MAX", "40", "simulated_users_max", 40),
+        ("SIMULATED_USERS_MAX", "0", "simulated_users_max", 1),
+    ],
+)
+def test_a_variable_sets_its_setting(name: str, value: str, setting: str, parsed: object) -> None:
+    # Out-of-range background rates and ratios are clamped, not refused: it is only decoration.
+    assert attrgetter(setting)(Settings.from_env({name: value})) == parsed
 
 
 @pytest.mark.parametrize(

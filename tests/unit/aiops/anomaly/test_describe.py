@@ -22,16 +22,16 @@ RECORDED = load_json("prometheus/anomaly.json")
 
 def anomaly_incident(signal: str) -> Any:
     """The CrashStorm delivery as a real Alertmanager sent it, relabelled as AnomalyScoreHigh
-    is raised (prometheus/rules/anomaly.yml)."""
+    is raised (prometheus/rules/anomaly.yml) over the recorded service's series."""
     inc = incident("crashstorm-firing")
+    recorded = RECORDED["snapshots"]["latency"]["latency_p95"]["data"]["result"][0]["metric"]
     labels = {
         "alertname": "AnomalyScoreHigh",
         "severity": "warning",
         "category": "latency",
-        "service_name": "genai-service",
-        "anomaly_service": "genai-service",
+        **recorded,  # deployment_environment_name, service_namespace, service_name
+        "anomaly_service": recorded["service_name"],
         "anomaly_signal": signal,
-        "deployment_environment_name": "anomaly-record",
     }
     alerts = {
         fp: AlertState(**{**a.model_dump(), "labels": labels}) for fp, a in inc.alerts.items()

@@ -15,6 +15,7 @@ def test_defaults_keep_keys_optional_and_limits_on() -> None:
     assert s.rate_limits_enabled is True
     assert s.limits == DEFAULT_LIMITS
     assert (s.injection_flag_threshold, s.injection_block_threshold) == (0.5, 0.8)
+    assert s == GuardrailSettings()  # unset: the declared defaults
 
 
 def test_limits_per_tier_are_read_from_env() -> None:

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 
 from genai_service.errors import ProviderError
 from genai_service.providers import instrumented as genai
-from genai_service.providers.base import (
-    ChatRequest,
-    ChatResult,
-    EmbeddingRequest,
-    EmbeddingResult,
-    Message,
-    StreamChunk,
-    Usage,
-)
+from genai_service.providers.base import ChatRequest, ChatResult, EmbeddingRequest, Message, Usage
 from lab_telemetry.instruments import catalogue
 from tests.support.caller import as_caller
+from tests.support.scripted_provider import ScriptedProvider
 
 pytestmark = pytest.mark.unit
 
@@ -36,39 +27,6 @@ class FakePricing:
         if not model_id.startswith("test-"):
             raise KeyError(model_id)
         return (usage.input_tokens * PRICE_IN + usage.output_tokens * PRICE_OUT) / 1_000_000
-
-
-class FakeProvider:
-    name = "aws.bedrock"
-
-    def __init__(self, fail: ProviderError | Exception | None = None) -> None:
-        self.fail = fail
-
-    async def chat(self, request: ChatRequest) -> ChatResult:
-        if self.fail:
-            raise self.fail
-        return ChatResult(
-            text="Sure, reach me at carol@example.org",
-            finish_reason="stop",
-            usage=Usage(input_tokens=12, output_tokens=34, cache_read_tokens=5),
-            response_model="snapshot-" + request.model,
-            response_id="resp-123",
-        )
-
-    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
-        for word in ("one ", "two ", "three"):
-            await asyncio.sleep(0.01)
-            yield StreamChunk(text=word)
-        if self.fail:
-            raise self.fail
-        yield StreamChunk(text="", finish_reason="length", usage=Usage(7, 3))
-
-    async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
-        return EmbeddingResult(
-            vectors=((0.1, 0.2, 0.3),) * len(request.inputs),
-            usage=Usage(input_tokens=9, output_tokens=0),
-            response_model=request.model,
-        )
 
 
 def model() -> str:
@@ -85,7 +43,7 @@ def chat_request(model_id: str, text: str = "hello") -> ChatRequest:
     )
 
 
-def wrap(provider: FakeProvider, *, capture: bool = False) -> genai.InstrumentedProvider:
+def wrap(provider: ScriptedProvider, *, capture: bool = False) -> genai.InstrumentedProvider:
     return genai.InstrumentedProvider(
         provider,
         FakePricing(),
@@ -103,7 +61,7 @@ def only_span(pipeline, name: str):
 async def test_chat_span_follows_conventions(pipeline) -> None:
     m = model()
     with as_caller(request_id="r1", tenant_id="acme"):
-        await wrap(FakeProvider()).chat(chat_request(m))
+        await wrap(ScriptedProvider()).chat(chat_request(m))
 
     span = only_span(pipeline, f"chat {m}")
     assert span.kind is SpanKind.CLIENT
@@ -130,7 +88,7 @@ async def test_chat_span_follows_conventions(pipeline) -> None:
 async def test_chat_metrics_names_units_buckets_and_bounded_labels(pipeline) -> None:
     m = model()
     with as_caller(request_id="r2", tenant_id="some-unknown-tenant"):
-        await wrap(FakeProvider()).chat(chat_request(m))
+        await wrap(ScriptedProvider()).chat(chat_request(m))
 
     metrics = pipeline.metrics()
     spec = catalogue()
@@ -164,7 +122,7 @@ async def test_provider_error_is_recorded_with_error_type(pipeline) -> None:
     m = model()
     error = ProviderError("throttled", 429, "slow down, alice@example.com")
     with pytest.raises(ProviderError):
-        await wrap(FakeProvider(fail=error)).chat(chat_request(m))
+        await wrap(ScriptedProvider(fail=error)).chat(chat_request(m))
 
     span = only_span(pipeline, f"chat {m}")
     assert span.attributes["error.type"] == "throttled"
@@ -184,20 +142,21 @@ async def test_provider_error_is_recorded_with_error_type(pipeline) -> None:
 async def test_unexpected_exception_uses_its_class_name(pipeline) -> None:
     m = model()
     with pytest.raises(RuntimeError):
-        await wrap(FakeProvider(fail=RuntimeError("boom"))).chat(chat_request(m))
+        await wrap(ScriptedProvider(fail=RuntimeError("boom"))).chat(chat_request(m))
     span = only_span(pipeline, f"chat {m}")
     assert span.attributes["error.type"] == "RuntimeError"
 
 
 async def test_stream_records_first_chunk_and_per_chunk_times(pipeline) -> None:
     m = model()
-    chunks = [c async for c in wrap(FakeProvider()).chat_stream(chat_request(m))]
+    provider = ScriptedProvider(finish_reason="length", pause_s=0.01)
+    chunks = [c async for c in wrap(provider).chat_stream(chat_request(m))]
     assert "".join(c.text for c in chunks) == "one two three"
 
     span = only_span(pipeline, f"chat {m}")
     assert span.attributes["gen_ai.request.stream"] is True
     assert tuple(span.attributes["gen_ai.response.finish_reasons"]) == ("length",)
-    assert span.attributes["gen_ai.usage.output_tokens"] == 3
+    assert span.attributes["gen_ai.usage.output_tokens"] == 34
     first = pipeline.points(
         "gen_ai.client.operation.time_to_first_chunk", **{"gen_ai.request.model": m}
     )
@@ -211,10 +170,9 @@ async def test_stream_records_first_chunk_and_per_chunk_times(pipeline) -> None:
 
 async def test_stream_failure_mid_way_ends_span_with_error(pipeline) -> None:
     m = model()
+    failing = ScriptedProvider(fail=ProviderError("timeout", 504, "late"))
     with pytest.raises(ProviderError):
-        async for _ in wrap(FakeProvider(fail=ProviderError("timeout", 504, "late"))).chat_stream(
-            chat_request(m)
-        ):
+        async for _ in wrap(failing).chat_stream(chat_request(m)):
             pass
     span = only_span(pipeline, f"chat {m}")
     assert span.attributes["error.type"] == "timeout"
@@ -224,7 +182,7 @@ async def test_stream_failure_mid_way_ends_span_with_error(pipeline) -> None:
 
 async def test_a_stream_the_consumer_closes_is_recorded_as_client_closed(pipeline) -> None:
     m = model()
-    stream = wrap(FakeProvider()).chat_stream(chat_request(m))
+    stream = wrap(ScriptedProvider()).chat_stream(chat_request(m))
     async for _ in stream:
         break  # the client went away after the first chunk
     await stream.aclose()
@@ -250,7 +208,7 @@ async def test_a_stream_the_consumer_closes_is_recorded_as_client_closed(pipelin
 
 async def test_embeddings_span_and_input_tokens_only(pipeline) -> None:
     m = model()
-    await wrap(FakeProvider()).embed(EmbeddingRequest(model=m, inputs=("a", "b")))
+    await wrap(ScriptedProvider()).embed(EmbeddingRequest(model=m, inputs=("a", "b")))
     span = only_span(pipeline, f"embeddings {m}")
     assert span.attributes["gen_ai.operation.name"] == "embeddings"
     assert span.attributes["gen_ai.usage.input_tokens"] == 9
@@ -262,7 +220,8 @@ async def test_embeddings_span_and_input_tokens_only(pipeline) -> None:
 async def test_captured_content_is_opt_in_and_redacted(pipeline) -> None:
     m = model()
     prompt = "My card is 4111 1111 1111 1111 and my SSN 123-45-6789"
-    await wrap(FakeProvider(), capture=True).chat(chat_request(m, prompt))
+    answer = ScriptedProvider(text="Sure, reach me at carol@example.org")
+    await wrap(answer, capture=True).chat(chat_request(m, prompt))
     span = only_span(pipeline, f"chat {m}")
     inputs = json.loads(span.attributes["gen_ai.input.messages"])
     assert inputs[0]["role"] == "user"
@@ -287,7 +246,7 @@ async def test_provider_span_parents_inner_work(pipeline) -> None:
     m = model()
     seen: list[int] = []
 
-    class Inner(FakeProvider):
+    class Inner(ScriptedProvider):
         async def chat(self, request: ChatRequest) -> ChatResult:
             seen.append(trace.get_current_span().get_span_context().span_id)
             return await super().chat(request)

@@ -4,29 +4,21 @@ generated before it ended."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
 
 from genai_service.errors import ProviderError
-from genai_service.providers.base import (
-    ChatRequest,
-    ChatResult,
-    EmbeddingRequest,
-    EmbeddingResult,
-    Message,
-    StreamChunk,
-    Usage,
-)
+from genai_service.providers.base import ChatRequest, EmbeddingRequest, Message, Usage
 from genai_service.providers.stack import MeteredProvider
 from genai_service.providers.tokens import partial_usage
+from tests.support.scripted_provider import EMBEDDING_USAGE, ScriptedProvider
 
 pytestmark = pytest.mark.unit
 
 REQUEST = ChatRequest(model="test-model", messages=(Message("user", "tell me a story"),))
 FINAL = Usage(11, 3)
+LATE = ProviderError("timeout", 504, "late")
 
 
 class Settlements:
@@ -42,45 +34,20 @@ class Settlements:
         self.calls.append((model, usage))
 
 
-class Streamer:
-    name = "simulated"
-
-    def __init__(self, fail_after: int | None = None) -> None:
-        self.fail_after = fail_after
-        self.closed = False
-
-    async def chat(self, request: ChatRequest) -> ChatResult:
-        return ChatResult("one two three", "stop", FINAL, request.model, "r-1")
-
-    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
-        try:
-            for i, word in enumerate(("one ", "two ", "three")):
-                if self.fail_after is not None and i == self.fail_after:
-                    raise ProviderError("timeout", 504, "late")
-                await asyncio.sleep(0)
-                yield StreamChunk(text=word)
-            yield StreamChunk(text="", finish_reason="stop", usage=FINAL)
-        finally:
-            self.closed = True
-
-    async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
-        return EmbeddingResult(((0.1,),), Usage(4, 0), request.model)
-
-
-def metered(provider: Streamer) -> tuple[MeteredProvider, Settlements, ChatRequest]:
+def metered(provider: ScriptedProvider) -> tuple[MeteredProvider, Settlements, ChatRequest]:
     meter = Settlements()
     return MeteredProvider(provider), meter, replace(REQUEST, meter=meter)
 
 
 async def test_a_whole_stream_settles_its_final_usage_once() -> None:
-    stack, guard, request = metered(Streamer())
+    stack, guard, request = metered(ScriptedProvider(usage=FINAL))
     chunks = [c async for c in stack.chat_stream(request)]
     assert chunks[-1].usage == FINAL
     assert guard.calls == [("test-model", FINAL)]
 
 
 async def test_a_stream_the_client_closes_is_charged_for_what_was_generated() -> None:
-    inner = Streamer()
+    inner = ScriptedProvider(usage=FINAL)
     stack, guard, request = metered(inner)
     stream = stack.chat_stream(request)
     seen = []
@@ -95,7 +62,7 @@ async def test_a_stream_the_client_closes_is_charged_for_what_was_generated() ->
 
 
 async def test_a_provider_failing_mid_stream_is_charged_for_its_output() -> None:
-    stack, guard, request = metered(Streamer(fail_after=1))
+    stack, guard, request = metered(ScriptedProvider(fail=LATE, fail_after=1))
     with pytest.raises(ProviderError):
         async for _ in stack.chat_stream(request):
             pass
@@ -104,7 +71,7 @@ async def test_a_provider_failing_mid_stream_is_charged_for_its_output() -> None
 
 async def test_a_stream_refused_before_any_output_is_not_charged() -> None:
     # Its reservation is released at the end of the request (ReservationMiddleware) instead.
-    stack, guard, request = metered(Streamer(fail_after=0))
+    stack, guard, request = metered(ScriptedProvider(fail=LATE, fail_after=0))
     with pytest.raises(ProviderError):
         async for _ in stack.chat_stream(request):
             pass
@@ -112,14 +79,14 @@ async def test_a_stream_refused_before_any_output_is_not_charged() -> None:
 
 
 async def test_plain_calls_and_embeddings_settle_their_usage() -> None:
-    stack, guard, request = metered(Streamer())
+    stack, guard, request = metered(ScriptedProvider(usage=FINAL))
     await stack.chat(request)
     await stack.embed(EmbeddingRequest(model="test-embed", inputs=("hi",), meter=guard))
-    assert guard.calls == [("test-model", FINAL), ("test-embed", Usage(4, 0))]
+    assert guard.calls == [("test-model", FINAL), ("test-embed", EMBEDDING_USAGE)]
 
 
 async def test_a_request_without_a_meter_passes_through_unsettled() -> None:
-    stack, guard, _ = metered(Streamer())
+    stack, guard, _ = metered(ScriptedProvider(usage=FINAL))
     assert (await stack.chat(REQUEST)).usage == FINAL
     assert [c async for c in stack.chat_stream(REQUEST)][-1].usage == FINAL
     assert guard.calls == []
