@@ -66,6 +66,10 @@ resource "aws_s3_bucket_public_access_block" "state" {
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "state" {
+  # Its noncurrent-version rule acts on versions: versioning goes on first (the AWS provider's
+  # documented order for a versioned bucket).
+  depends_on = [aws_s3_bucket_versioning.state]
+
   bucket = aws_s3_bucket.state.id
   rule {
     id     = "old-state-versions"

@@ -52,75 +52,6 @@ resource "aws_sqs_queue" "aiops_dlq" {
   kms_master_key_id         = aws_kms_key.lab.id
 }
 
-resource "aws_cloudwatch_log_group" "aiops_lambda" {
-  name              = "/aws/lambda/${local.name}-aiops"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.lab.arn
-  # checkov:skip=CKV_AWS_338: a lab keeps logs var.log_retention_days (30 by default); raise it for production
-}
-
-data "aws_iam_policy_document" "lambda_assume" {
-  statement {
-    sid     = "LambdaAssume"
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "aiops_lambda" {
-  name               = "${local.name}-aiops-lambda"
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
-}
-
-data "aws_iam_policy_document" "aiops_lambda" {
-  source_policy_documents = [data.aws_iam_policy_document.aiops_read.json]
-  statement {
-    sid       = "LambdaLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.aiops_lambda.arn}:*"]
-  }
-  statement {
-    # checkov:skip=CKV_AWS_111: Lambda's VPC ENI actions have no resource-level scoping (AWSLambdaVPCAccessExecutionRole uses "*" too); docs/aws/iam.md
-    # checkov:skip=CKV_AWS_356: same statement: ec2 network-interface actions accept only "*" as resource
-    sid = "LambdaVpcNetworkInterfaces"
-    actions = [
-      "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
-      "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
-    ]
-    resources = ["*"]
-  }
-  statement {
-    sid       = "PublishIncidents"
-    actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.incidents.arn]
-  }
-  statement {
-    sid       = "LabKeyUse"
-    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
-    resources = [aws_kms_key.lab.arn]
-  }
-  statement {
-    sid       = "DeadLetter"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.aiops_dlq.arn]
-  }
-  statement {
-    # The service-account token only, never the admin password (docs/aws/iam.md).
-    sid       = "GrafanaTokenRead"
-    actions   = ["ssm:GetParameter"]
-    resources = [aws_ssm_parameter.grafana_token.arn]
-  }
-}
-
-resource "aws_iam_role_policy" "aiops_lambda" {
-  name   = "aiops-lambda"
-  role   = aws_iam_role.aiops_lambda.id
-  policy = data.aws_iam_policy_document.aiops_lambda.json
-}
-
 resource "aws_lambda_function" "aiops" {
   # checkov:skip=CKV_AWS_272: the package is built and deployed by the same CI job from the reviewed commit; code signing needs an AWS Signer profile the lab does not create
   function_name = "${local.name}-aiops"
@@ -167,7 +98,7 @@ resource "aws_lambda_function" "aiops" {
     }
   }
 
-  depends_on = [aws_cloudwatch_log_group.aiops_lambda]
+  depends_on = [aws_cloudwatch_log_group.lab["aiops_lambda"]]
 }
 
 resource "aws_lambda_permission" "alerts" {

@@ -5,15 +5,8 @@ resource "aws_prometheus_workspace" "this" {
   alias = local.name
 
   logging_configuration {
-    log_group_arn = "${aws_cloudwatch_log_group.amp.arn}:*"
+    log_group_arn = "${aws_cloudwatch_log_group.lab["amp"].arn}:*"
   }
-}
-
-resource "aws_cloudwatch_log_group" "amp" {
-  name              = "/aws/prometheus/${local.name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.lab.arn
-  # checkov:skip=CKV_AWS_338: a lab keeps logs var.log_retention_days (30 by default); raise it for production
 }
 
 locals {

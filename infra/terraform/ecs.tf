@@ -16,13 +16,6 @@ resource "aws_service_discovery_private_dns_namespace" "this" {
   vpc  = module.vpc.vpc_id
 }
 
-resource "aws_cloudwatch_log_group" "tasks" {
-  name              = "/ecs/${local.name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.lab.arn
-  # checkov:skip=CKV_AWS_338: a lab keeps logs var.log_retention_days (30 by default); raise it for production
-}
-
 locals {
   otel_resource_attributes = "service.namespace=${local.service_namespace},deployment.environment.name=${var.environment}"
 
@@ -111,7 +104,7 @@ locals {
     AWS_REGION             = var.region
     AMP_REMOTE_WRITE_URL   = "${local.amp_base_url}/api/v1/remote_write"
     LOKI_OTLP_ENDPOINT     = "${local.loki_url}/otlp"
-    CLOUDWATCH_LOG_GROUP   = var.enable_cloudwatch ? aws_cloudwatch_log_group.collector_cloudwatch[0].name : ""
+    CLOUDWATCH_LOG_GROUP   = var.enable_cloudwatch ? aws_cloudwatch_log_group.lab["collector"].name : ""
     GOMEMLIMIT             = "210MiB"
     # Credentials come from the task role through the ECS credentials endpoint, never IMDS.
     AWS_EC2_METADATA_DISABLED = "true"
@@ -149,7 +142,7 @@ locals {
   log_config = {
     logDriver = "awslogs"
     options = {
-      awslogs-group         = aws_cloudwatch_log_group.tasks.name
+      awslogs-group         = aws_cloudwatch_log_group.lab["tasks"].name
       awslogs-region        = var.region
       awslogs-stream-prefix = "lab"
     }

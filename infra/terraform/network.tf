@@ -75,17 +75,23 @@ locals {
 }
 
 # ------------------------------------------------------------------ security groups
-locals {
-  # What the load balancer forwards to the tasks, and what the tasks call on each other:
-  # Loki (3100) from the collectors, Grafana and AI-ops; Grafana (3000) from AI-ops for
-  # annotations; aiops (8001) from Grafana links. Each is opened on both sides.
-  alb_target_ports = { grafana = 3000, genai = 8000 }
-  internal_ports   = { loki = 3100, grafana = 3000, aiops = 8001 }
-}
-
+# Descriptions use only what EC2 accepts there (no apostrophes; tests/infra checks).
 resource "aws_security_group" "alb" {
   name        = "${local.name}-alb"
   description = "Public load balancer: HTTPS from allowed CIDRs only"
+  vpc_id      = module.vpc.vpc_id
+}
+
+resource "aws_security_group" "tasks" {
+  name        = "${local.name}-tasks"
+  description = "ECS tasks and the AI-ops Lambda"
+  vpc_id      = module.vpc.vpc_id
+}
+
+resource "aws_security_group" "endpoints" {
+  # checkov:skip=CKV2_AWS_5: attached to every interface endpoint through module.vpc_endpoints (security_group_ids), which checkov cannot follow
+  name        = "${local.name}-endpoints"
+  description = "VPC interface endpoints: HTTPS from the lab tasks"
   vpc_id      = module.vpc.vpc_id
 }
 
@@ -99,61 +105,6 @@ resource "aws_vpc_security_group_ingress_rule" "alb_https" {
   ip_protocol       = "tcp"
 }
 
-resource "aws_vpc_security_group_egress_rule" "alb_to_tasks" {
-  for_each                     = local.alb_target_ports
-  security_group_id            = aws_security_group.alb.id
-  description                  = "To the ${each.key} tasks"
-  referenced_security_group_id = aws_security_group.tasks.id
-  from_port                    = each.value
-  to_port                      = each.value
-  ip_protocol                  = "tcp"
-}
-
-resource "aws_security_group" "tasks" {
-  name        = "${local.name}-tasks"
-  description = "ECS tasks and the AI-ops Lambda"
-  vpc_id      = module.vpc.vpc_id
-}
-
-resource "aws_vpc_security_group_ingress_rule" "tasks_from_alb" {
-  for_each                     = local.alb_target_ports
-  security_group_id            = aws_security_group.tasks.id
-  description                  = "${each.key} from the load balancer"
-  referenced_security_group_id = aws_security_group.alb.id
-  from_port                    = each.value
-  to_port                      = each.value
-  ip_protocol                  = "tcp"
-}
-
-resource "aws_vpc_security_group_ingress_rule" "tasks_internal" {
-  for_each                     = local.internal_ports
-  security_group_id            = aws_security_group.tasks.id
-  description                  = "${each.key} between the lab's own tasks"
-  referenced_security_group_id = aws_security_group.tasks.id
-  from_port                    = each.value
-  to_port                      = each.value
-  ip_protocol                  = "tcp"
-}
-
-resource "aws_vpc_security_group_egress_rule" "tasks_internal" {
-  for_each                     = local.internal_ports
-  security_group_id            = aws_security_group.tasks.id
-  description                  = "${each.key} between the lab's own tasks"
-  referenced_security_group_id = aws_security_group.tasks.id
-  from_port                    = each.value
-  to_port                      = each.value
-  ip_protocol                  = "tcp"
-}
-
-resource "aws_vpc_security_group_egress_rule" "tasks_to_endpoints" {
-  security_group_id            = aws_security_group.tasks.id
-  description                  = "HTTPS to the VPC interface endpoints"
-  referenced_security_group_id = aws_security_group.endpoints.id
-  from_port                    = 443
-  to_port                      = 443
-  ip_protocol                  = "tcp"
-}
-
 resource "aws_vpc_security_group_egress_rule" "tasks_to_s3" {
   security_group_id = aws_security_group.tasks.id
   description       = "HTTPS to S3 through the gateway endpoint (ECR layers, Loki storage)"
@@ -163,18 +114,100 @@ resource "aws_vpc_security_group_egress_rule" "tasks_to_s3" {
   ip_protocol       = "tcp"
 }
 
-resource "aws_security_group" "endpoints" {
-  # checkov:skip=CKV2_AWS_5: attached to every interface endpoint through module.vpc_endpoints (security_group_ids), which checkov cannot follow
-  name        = "${local.name}-endpoints"
-  description = "VPC interface endpoints: HTTPS from the lab's tasks"
-  vpc_id      = module.vpc.vpc_id
+# Traffic from one of the lab's security groups to another (or within one), each flow opened on
+# both sides: egress from its source group, ingress to its destination group.
+locals {
+  security_groups = {
+    alb       = aws_security_group.alb.id
+    tasks     = aws_security_group.tasks.id
+    endpoints = aws_security_group.endpoints.id
+  }
+  security_group_flows = {
+    alb-grafana   = { from = "alb", to = "tasks", port = 3000, what = "Grafana from the load balancer" }
+    alb-genai     = { from = "alb", to = "tasks", port = 8000, what = "genai-service from the load balancer" }
+    tasks-loki    = { from = "tasks", to = "tasks", port = 3100, what = "Loki from the collectors, Grafana and AI-ops" }
+    tasks-grafana = { from = "tasks", to = "tasks", port = 3000, what = "Grafana from AI-ops (annotations)" }
+    tasks-aiops   = { from = "tasks", to = "tasks", port = 8001, what = "aiops from Grafana (incident links)" }
+    endpoints     = { from = "tasks", to = "endpoints", port = 443, what = "HTTPS from the tasks and Lambda to the VPC interface endpoints" }
+  }
 }
 
-resource "aws_vpc_security_group_ingress_rule" "endpoints_from_tasks" {
-  security_group_id            = aws_security_group.endpoints.id
-  description                  = "HTTPS from the lab's tasks and Lambda"
-  referenced_security_group_id = aws_security_group.tasks.id
-  from_port                    = 443
-  to_port                      = 443
+resource "aws_vpc_security_group_egress_rule" "flow" {
+  for_each                     = local.security_group_flows
+  security_group_id            = local.security_groups[each.value.from]
+  description                  = each.value.what
+  referenced_security_group_id = local.security_groups[each.value.to]
+  from_port                    = each.value.port
+  to_port                      = each.value.port
   ip_protocol                  = "tcp"
+}
+
+resource "aws_vpc_security_group_ingress_rule" "flow" {
+  for_each                     = local.security_group_flows
+  security_group_id            = local.security_groups[each.value.to]
+  description                  = each.value.what
+  referenced_security_group_id = local.security_groups[each.value.from]
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  ip_protocol                  = "tcp"
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.alb_to_tasks["grafana"]
+  to   = aws_vpc_security_group_egress_rule.flow["alb-grafana"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.tasks_from_alb["grafana"]
+  to   = aws_vpc_security_group_ingress_rule.flow["alb-grafana"]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.alb_to_tasks["genai"]
+  to   = aws_vpc_security_group_egress_rule.flow["alb-genai"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.tasks_from_alb["genai"]
+  to   = aws_vpc_security_group_ingress_rule.flow["alb-genai"]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.tasks_internal["loki"]
+  to   = aws_vpc_security_group_egress_rule.flow["tasks-loki"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.tasks_internal["loki"]
+  to   = aws_vpc_security_group_ingress_rule.flow["tasks-loki"]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.tasks_internal["grafana"]
+  to   = aws_vpc_security_group_egress_rule.flow["tasks-grafana"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.tasks_internal["grafana"]
+  to   = aws_vpc_security_group_ingress_rule.flow["tasks-grafana"]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.tasks_internal["aiops"]
+  to   = aws_vpc_security_group_egress_rule.flow["tasks-aiops"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.tasks_internal["aiops"]
+  to   = aws_vpc_security_group_ingress_rule.flow["tasks-aiops"]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.tasks_to_endpoints
+  to   = aws_vpc_security_group_egress_rule.flow["endpoints"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.endpoints_from_tasks
+  to   = aws_vpc_security_group_ingress_rule.flow["endpoints"]
 }

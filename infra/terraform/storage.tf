@@ -45,6 +45,10 @@ resource "aws_s3_bucket_versioning" "loki" {
 # storage and expires what Loki left behind, never ahead of Loki. The same rules as
 # loki/aws/s3-lifecycle.json (tests/infra checks they agree).
 resource "aws_s3_bucket_lifecycle_configuration" "loki" {
+  # Its noncurrent-version rule acts on versions: versioning goes on first (the AWS provider's
+  # documented order for a versioned bucket).
+  depends_on = [aws_s3_bucket_versioning.loki]
+
   bucket = aws_s3_bucket.loki.id
   rule {
     id     = "loki-cold-after-30-days"

@@ -153,6 +153,19 @@ def test_local_module_calls_pass_exactly_declared_variables() -> None:
         assert required <= args, f"module {name}: missing {required - args}"
 
 
+@pytest.mark.parametrize("module_dir", hcl.MODULE_DIRS, ids=lambda p: p.name)
+def test_outputs_read_from_local_modules_are_declared(module_dir: Any) -> None:
+    # terraform validate would say so, but it needs providers from a registry.
+    module = hcl.load(module_dir)
+    text = module.text()
+    for name, call in module.module_calls.items():
+        if not call["source"].startswith(("./", "../")):
+            continue
+        child = hcl.load((module_dir / call["source"]).resolve())
+        read = set(re.findall(rf"(?<![\w.])module\.{name}\.(\w+)", text))
+        assert read <= set(child.outputs), f"module.{name}: no output {read - set(child.outputs)}"
+
+
 def test_registry_modules_are_pinned_exactly() -> None:
     for name, call in root().module_calls.items():
         if call["source"].startswith("./"):
@@ -161,6 +174,19 @@ def test_registry_modules_are_pinned_exactly() -> None:
         assert re.fullmatch(r"\d+\.\d+\.\d+", str(call.get("version", ""))), (
             f"module {name}: version must be exact, not {call.get('version')!r}"
         )
+
+
+@pytest.mark.parametrize("module_dir", hcl.MODULE_DIRS, ids=lambda p: p.name)
+def test_modules_state_minimum_versions_and_root_modules_pin(module_dir: Any) -> None:
+    # A called module only says what it needs (>=), so it never fights its caller's pins; each
+    # root module (the two applied directly: infra/terraform, infra/bootstrap) pins.
+    terraform = hcl.load(module_dir).blocks("terraform")[0][1]
+    called = "modules" in module_dir.relative_to(hcl.INFRA).parts
+    expected = ">=" if called else "~>"
+    assert terraform["required_version"].startswith(">="), module_dir
+    for name, provider in terraform["required_providers"][0].items():
+        version = provider["version"]
+        assert version.startswith(expected), f"{module_dir.name}: {name} {version!r}"
 
 
 def test_state_uses_s3_native_locking() -> None:
@@ -462,11 +488,14 @@ def test_lambda_handler_is_aiops_code() -> None:
 
 def test_cloudwatch_is_off_by_default() -> None:
     assert root().variables["enable_cloudwatch"]["default"] is False
-    for rtype, name in [
-        ("aws_cloudwatch_dashboard", "lab"),
-        ("aws_cloudwatch_log_group", "collector_cloudwatch"),
-    ]:
-        assert root().resource(rtype, name)["count"] == "${var.enable_cloudwatch ? 1 : 0}"
+    dashboard = root().resource("aws_cloudwatch_dashboard", "lab")
+    assert dashboard["count"] == "${var.enable_cloudwatch ? 1 : 0}"
+    groups = root().resource("aws_cloudwatch_log_group", "lab")
+    assert groups["for_each"] == "${local.log_groups}"
+    # The collector's group is in the map only when enabled; the others always are.
+    log_groups = root().locals["log_groups"]
+    assert "var.enable_cloudwatch ? {collector = " in log_groups, log_groups
+    assert "collector" not in log_groups.split("var.enable_cloudwatch")[0]
     assert "otel-config.cloudwatch.yaml" in root().locals["adot_configs"]
     assert "var.enable_cloudwatch" in root().locals["adot_configs"]
 
@@ -544,6 +573,52 @@ def test_names_fit_aws_length_limits_for_the_longest_environment() -> None:
         assert root().resource("aws_lb_target_group", tg)["name"].startswith("${local.name}-")
 
 
+# What EC2 accepts in a security group's or rule's description (CreateSecurityGroup,
+# AuthorizeSecurityGroupIngress API references); anything else fails the apply.
+EC2_DESCRIPTION = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}")
+
+
+def _descriptions() -> list[tuple[str, str]]:
+    """(address, text) of every security group and rule description, the values of the
+    local maps a for_each rule takes its description from written in."""
+    out = []
+    for _, block in root().blocks("resource"):
+        for rtype, named in block.items():
+            if "security_group" not in rtype:
+                continue
+            for name, body in named.items():
+                text = str(body.get("description", ""))
+                m = re.fullmatch(r"\$\{each\.value\.(\w+)\}", text)
+                if m:
+                    entries = root().locals[body["for_each"].strip("${}").split(".")[1]]
+                    out += [(f"{rtype}.{name}[{k}]", v[m.group(1)]) for k, v in entries.items()]
+                elif text:
+                    out.append((f"{rtype}.{name}", re.sub(r"\$\{[^}]*\}", "x", text)))
+    return out
+
+
+def test_security_group_descriptions_use_only_what_ec2_accepts() -> None:
+    descriptions = _descriptions()
+    assert len(descriptions) >= 6
+    bad = [f"{a}: {t!r}" for a, t in descriptions if not EC2_DESCRIPTION.fullmatch(t)]
+    assert not bad, "\n".join(bad)
+    assert not EC2_DESCRIPTION.fullmatch("HTTPS from the lab's tasks")
+
+
+def test_traffic_between_security_groups_is_opened_on_both_sides() -> None:
+    # A rule naming another group is one of the two `flow` rules, so no flow is left with an
+    # egress and no ingress (or the reverse).
+    for _, block in root().blocks("resource"):
+        for rtype, named in block.items():
+            if rtype.startswith("aws_vpc_security_group_") and rtype.endswith("_rule"):
+                for name, body in named.items():
+                    if "referenced_security_group_id" in body:
+                        assert name == "flow", f"{rtype}.{name}: a one-sided rule between groups"
+    groups = set(root().locals["security_groups"])
+    for key, flow in root().locals["security_group_flows"].items():
+        assert {flow["from"], flow["to"]} <= groups, key
+
+
 def test_every_secret_parameter_referenced_is_generated() -> None:
     declared = set(re.findall(r'"([A-Z_]+)"', root().locals["generated_secrets"]))
     used = set(re.findall(r'aws_ssm_parameter\.secret\[\\?"([A-Z_]+)\\?"\]', root().text()))
@@ -558,6 +633,17 @@ def _hours(period: str) -> int:
     m = re.fullmatch(r"(\d+)h", period)
     assert m, f"retention {period!r} is not in hours"
     return int(m.group(1))
+
+
+@pytest.mark.parametrize("module_dir", hcl.MODULE_DIRS, ids=lambda p: p.name)
+def test_lifecycles_acting_on_versions_wait_for_versioning(module_dir: Any) -> None:
+    # The AWS provider documents depends_on the bucket's versioning for such a lifecycle.
+    module = hcl.load(module_dir)
+    for _, block in module.blocks("resource"):
+        for name, body in block.get("aws_s3_bucket_lifecycle_configuration", {}).items():
+            if any("noncurrent_version_expiration" in rule for rule in body["rule"]):
+                depends = " ".join(body.get("depends_on", []))
+                assert "aws_s3_bucket_versioning." in depends, f"{module_dir.name}/{name}"
 
 
 def test_loki_bucket_lifecycle_is_the_documented_one_and_never_ahead_of_loki() -> None:
