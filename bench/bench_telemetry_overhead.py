@@ -59,6 +59,8 @@ from bench.sdk_floor import measure as measure_floor  # noqa: E402
 from tools.processes import RunningProcess, free_port, run_process, uvicorn_command  # noqa: E402
 
 TARGET = 0.90
+LAB_APP = "genai_service.main:create_app"
+STOCK_APP = "bench.stock_app:create_app"
 WARMUP_S = 1.0
 SERVICE_ENV = {
     # BENCH_SIM_LATENCY_MS / BENCH_SIM_TOKEN_MS: a slower simulated model (the lab's defaults
@@ -82,9 +84,11 @@ class Measurement:
 
 
 @contextlib.contextmanager
-def service(name: str, env: dict[str, str], core: int | None) -> Iterator[RunningProcess]:
+def service(
+    name: str, env: dict[str, str], core: int | None, app: str = LAB_APP
+) -> Iterator[RunningProcess]:
     port = free_port()
-    cmd = uvicorn_command(port)
+    cmd = uvicorn_command(port, app)
     if core is not None and shutil.which("taskset"):
         cmd = ["taskset", "-c", str(core), *cmd]
     with run_process(name, cmd, port=port, ready_path="/readyz", env=env) as proc:
@@ -142,6 +146,12 @@ def main() -> float:
                 "on": stack.enter_context(service("telemetry-on", on_env, server_core)),
                 "off": stack.enter_context(service("telemetry-off", off_env, server_core)),
             }
+            # The same minimum instrumented the stock way (bench/stock_app.py): what the stock
+            # SDK costs a request, as against the floor its tight loops measure.
+            arms["stock"] = stack.enter_context(service("stock-on", on_env, server_core, STOCK_APP))
+            arms["stock-off"] = stack.enter_context(
+                service("stock-off", off_env, server_core, STOCK_APP)
+            )
             if part_env:
                 arms["part"] = stack.enter_context(
                     service("telemetry-part", {**on_env, **part_env}, server_core)
@@ -197,6 +207,14 @@ def main() -> float:
         f"telemetry    : {telemetry_us:.0f} us CPU/request, "
         f"{telemetry_us / floor.per_request_us:.2f}x the stock SDK floor "
         f"({floor.per_request_us:.0f} us)",
+        flush=True,
+    )
+    stock_us = cpu["stock"] - cpu["stock-off"]
+    print(
+        f"stock app    : the issue's minimum instrumented the stock way in a bare FastAPI app "
+        f"(bench/stock_app.py): {stock_us:.0f} us CPU/request, "
+        f"{stock_us / floor.per_request_us:.2f}x the floor; the lab's telemetry is "
+        f"{telemetry_us / stock_us:.2f}x the stock app's",
         flush=True,
     )
     if "part" in cpu:
