@@ -25,6 +25,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 from opentelemetry import metrics, trace
+from opentelemetry.util.types import AttributeValue
 
 ACCESS_LOGGER = "uvicorn.access"
 MODEL = "claude-haiku-4-5"
@@ -83,7 +84,7 @@ def create_app() -> FastAPI:
         with tracer.start_as_current_span("prompt.redact"):
             prompt = str(body.get("messages", ""))
         started = time.perf_counter()
-        attributes = {
+        attributes: dict[str, AttributeValue] = {
             **GENAI_METRIC_ATTRS,
             "gen_ai.response.model": MODEL,
             "gen_ai.usage.input_tokens": len(prompt) // 4,
