@@ -28,7 +28,10 @@ and all it costs the "on" arm, telemetry or not.
 
 At the end, the stock SDK's cost for the issue's minimum telemetry per request is measured on
 the same core against the same sink (bench/sdk_floor.py), once after each round so the machine's
-drift hits it as it hits the arms (medians), with the best ratio it leaves.
+drift hits it as it hits the arms (medians), with the best ratio it leaves. Two more arms,
+"stock" and "stock-off", serve that same minimum instrumented the stock way in a bare FastAPI
+app (bench/stock_app.py: no lab code), so the floor's tight loops are read beside what the
+stock SDK costs when its calls come from a request, and the lab's telemetry beside both.
 """
 
 from __future__ import annotations
