@@ -17,7 +17,6 @@ from genai_service.background import BackgroundActivity
 from genai_service.faults import FaultState
 from genai_service.guardrails.auth import KeyStore
 from genai_service.guardrails.guard import Guardrails, ReservationMiddleware
-from genai_service.guardrails.settings import GuardrailSettings
 from genai_service.orchestrator.cache import TTLCache
 from genai_service.orchestrator.service import Orchestrator
 from genai_service.orchestrator.templates import TemplateRegistry
@@ -57,11 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # API keys, limits and budgets, injection scoring: the /v1 routes authenticate and admit
     # each call; the metering layer of the provider stack settles the admission the request
     # carries with the call's real usage and cost.
-    guard_settings = GuardrailSettings.from_env()
-    keys = KeyStore.from_settings(guard_settings)
+    keys = KeyStore.from_settings(settings.guardrails)
     tenant_label = TenantLabels.of(settings.known_tenants, keys.tenants())
     guard = Guardrails(
-        guard_settings, cost_usd=pricing.cost_usd, tenant_label=tenant_label, keys=keys
+        settings.guardrails, cost_usd=pricing.cost_usd, tenant_label=tenant_label, keys=keys
     )
     provider = provider_stack(settings, pricing, faults=fault_state, tenant_label=tenant_label)
     # Prompts and answers are redacted before the cache, the provider and any telemetry.

@@ -22,6 +22,7 @@ from genai_service.envvars import (
 )
 from genai_service.errors import INJECTABLE_ERRORS, InjectableError
 from genai_service.faults import Faults
+from genai_service.guardrails.settings import GuardrailSettings
 
 DEFAULT_PRICING_PATH = Path(__file__).with_name("pricing.yaml")
 
@@ -119,6 +120,9 @@ class Settings:
     admin_token: str | None = None
     # The failure-injection state the service starts with and DELETE /admin/faults restores.
     faults: Faults = field(default_factory=Faults)
+    # API keys, rate limits, budgets and injection scoring: the guardrails' own variables,
+    # declared beside the guardrails (guardrails/settings.py) and read here with the rest.
+    guardrails: GuardrailSettings = field(default_factory=GuardrailSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -204,4 +208,5 @@ class Settings:
                     e, "FAULT_TOKEN_INFLATION", d.faults.token_inflation, minimum=1
                 ),
             ),
+            guardrails=GuardrailSettings.from_env(e),
         )

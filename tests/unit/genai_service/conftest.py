@@ -4,7 +4,7 @@ process with an instant simulated model."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -27,10 +27,10 @@ def chat(text: str, **extra: Any) -> dict[str, Any]:
     return {"model": MODEL, "messages": [{"role": "user", "content": text}], **extra}
 
 
-def instant_settings(**overrides: Any) -> Settings:
-    """The environment's settings, with a simulated model that answers at once and never
-    times out."""
-    base = Settings.from_env({**INSTANT_MODEL, "SIM_TIMEOUT_S": "0"})
+def instant_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """The settings the variables in `env` make (none: the defaults), with a simulated model
+    that answers at once and never times out; `overrides` replace fields."""
+    base = Settings.from_env({**(env or {}), **INSTANT_MODEL, "SIM_TIMEOUT_S": "0"})
     return replace(base, **overrides)
 
 

@@ -45,9 +45,8 @@ def make_client(monkeypatch: pytest.MonkeyPatch, open_app: Any) -> Callable[...,
         *, cache: bool = False, max_body_bytes: int = 1_048_576, records: bool = True, **env: str
     ) -> TestClient:
         monkeypatch.setenv(pseudonym.KEY_ENV, HASH_KEY)
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
         settings = instant_settings(
+            env,
             cache_enabled=cache,
             admin_token=ADMIN_TOKEN,
             max_body_bytes=max_body_bytes,

@@ -44,6 +44,9 @@ def test_defaults_need_no_environment() -> None:
         ("SIMULATED_USERS_ENABLED", "0", "simulated_users_enabled", False),
         ("SIMULATED_USERS_MAX", "40", "simulated_users_max", 40),
         ("SIMULATED_USERS_MAX", "0", "simulated_users_max", 1),
+        ("REQUIRE_API_KEY", "true", "guardrails.require_api_key", True),
+        ("RATE_LIMITS_ENABLED", "false", "guardrails.rate_limits_enabled", False),
+        ("INJECTION_FLAG_THRESHOLD", "0.3", "guardrails.injection_flag_threshold", 0.3),
     ],
 )
 def test_a_variable_sets_its_setting(name: str, value: str, setting: str, parsed: object) -> None:

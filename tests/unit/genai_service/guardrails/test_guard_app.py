@@ -40,15 +40,13 @@ def clocks() -> Clocks:
 
 
 @pytest.fixture
-def make_client(monkeypatch, clocks: Clocks, open_app: Any) -> Any:
+def make_client(clocks: Clocks, open_app: Any) -> Any:
     def make(**env: str) -> TestClient:
         base = {
             "API_KEYS": f"{KEY_PRO}:acme:pro,{KEY_FREE}:tiny:free",
             "LAB_API_KEY": KEY_LAB,
         }
-        for name, value in {**base, **env}.items():
-            monkeypatch.setenv(name, value)
-        app = create_app(instant_settings(cache_enabled=False))
+        app = create_app(instant_settings({**base, **env}, cache_enabled=False))
         guard = app.state.guardrails
         guard.limiter = TenantLimiter(
             guard.settings.limits, clock=lambda: clocks.mono, wall_clock=lambda: clocks.wall
@@ -368,13 +366,32 @@ def test_malformed_bodies_reach_validation_not_a_500(make_client, messages: obje
     assert r.status_code == 400, r.text
 
 
+def test_the_app_takes_its_guardrails_from_the_settings_it_is_given(
+    monkeypatch: pytest.MonkeyPatch, open_app: Any
+) -> None:
+    # One settings object: what create_app is handed decides, not the process environment.
+    monkeypatch.setenv("REQUIRE_API_KEY", "false")
+    keys = {"LAB_API_KEY": KEY_LAB}
+    client = open_app(create_app(instant_settings({**keys, "REQUIRE_API_KEY": "true"})))
+    assert client.post(CHAT, json=chat("Hello")).status_code == 401
+    assert client.post(CHAT, json=chat("Hello"), headers=bearer(KEY_LAB)).status_code == 200
+    monkeypatch.setenv("REQUIRE_API_KEY", "true")
+    client = open_app(create_app(instant_settings({**keys, "REQUIRE_API_KEY": "false"})))
+    assert client.post(CHAT, json=chat("Hello")).status_code == 200
+
+
 # ---------------------------------------------------------------- the response cache
 @pytest.fixture
-def cached_client(monkeypatch) -> Iterator[TestClient]:
-    monkeypatch.setenv("API_KEYS", f"{KEY_PRO}:acme:pro,{KEY_FREE}:tiny:free")
-    monkeypatch.setenv("REQUIRE_API_KEY", "true")
-    monkeypatch.setenv("RATE_LIMIT_FREE_TPM", "400")
-    settings = Settings.from_env({"SIM_LATENCY_MS": "0", "SIM_TOKEN_MS": "0"})
+def cached_client() -> Iterator[TestClient]:
+    settings = Settings.from_env(
+        {
+            "API_KEYS": f"{KEY_PRO}:acme:pro,{KEY_FREE}:tiny:free",
+            "REQUIRE_API_KEY": "true",
+            "RATE_LIMIT_FREE_TPM": "400",
+            "SIM_LATENCY_MS": "0",
+            "SIM_TOKEN_MS": "0",
+        }
+    )
     assert settings.cache_enabled
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client
