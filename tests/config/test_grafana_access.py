@@ -108,3 +108,12 @@ def test_the_opt_in_is_documented_with_what_it_exposes() -> None:
         assert "GRAFANA_ANONYMOUS=true" in text, doc
         for exposed in ("/ingester/shutdown", "/flush", "Tempo"):
             assert exposed in text, f"{doc} does not say the opt-in exposes {exposed}"
+
+
+def test_a_request_from_another_site_does_not_carry_the_login() -> None:
+    # Anonymous access off is not enough: a logged-in user's browser would send the session
+    # cookie with a cross-site top-level GET to the datasource proxy under SameSite=Lax.
+    for environment in (grafana_environment([ENV_EXAMPLE]), {}):
+        assert effective_settings(environment).get("security", "cookie_samesite") == "strict"
+    ecs = (ROOT / "infra" / "terraform" / "ecs.tf").read_text()
+    assert "GF_SECURITY_COOKIE_SAMESITE" not in ecs
