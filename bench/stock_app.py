@@ -35,6 +35,7 @@ GENAI_METRIC_ATTRS = {
     "gen_ai.request.model": MODEL,
 }
 ANSWER = "Stock answer."
+COST_USD = 0.000341
 
 
 def _install_sdk() -> None:
@@ -89,7 +90,7 @@ def create_app() -> FastAPI:
             "gen_ai.response.model": MODEL,
             "gen_ai.usage.input_tokens": len(prompt) // 4,
             "gen_ai.usage.output_tokens": 3,
-            "genai_lab.cost.usd": 0.000341,
+            "genai_lab.cost.usd": COST_USD,
         }
         with tracer.start_as_current_span(
             f"chat {MODEL}", kind=trace.SpanKind.CLIENT, attributes=attributes
@@ -97,7 +98,7 @@ def create_app() -> FastAPI:
             duration.record(time.perf_counter() - started, GENAI_METRIC_ATTRS)
             tokens.record(len(prompt) // 4, {**GENAI_METRIC_ATTRS, "gen_ai.token.type": "input"})
             tokens.record(3, {**GENAI_METRIC_ATTRS, "gen_ai.token.type": "output"})
-            cost.add(0.000341, GENAI_METRIC_ATTRS)
+            cost.add(COST_USD, GENAI_METRIC_ATTRS)
         return {
             "id": "chatcmpl-stock",
             "object": "chat.completion",

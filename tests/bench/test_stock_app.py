@@ -10,15 +10,19 @@ import httpx
 import pytest
 
 from bench.bench_telemetry_overhead import STOCK_APP
+from bench.stock_app import COST_USD
 from tools.otlp_receiver import Received, attributes, otlp_grpc_receiver
 from tools.processes import free_port, run_process, uvicorn_command
 
 CHAT = "/v1/chat/completions"
 REQUESTS = 4
+OPERATION_DURATION = "gen_ai.client.operation.duration"
 BODY = {"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": "Hello there"}]}
 
 
-def _serve_and_call(env: dict[str, str]) -> None:
+def _serve_and_call(env: dict[str, str], received: Received) -> None:
+    """Serve the stock app, send it REQUESTS chat completions, and wait (while it still runs)
+    for the metric export that holds all of them."""
     port = free_port()
     with (
         run_process(
@@ -28,17 +32,14 @@ def _serve_and_call(env: dict[str, str]) -> None:
     ):
         for _ in range(REQUESTS):
             assert client.post(CHAT, json=BODY).status_code == 200
+        if env.get("OTEL_SDK_DISABLED") != "true":
+            assert received.wait_for(lambda: _records(received, OPERATION_DURATION) == REQUESTS)
 
 
-def _point_count(received: Received, name: str) -> int:
-    # Cumulative temporality: the last export holds every record so far.
-    metric = received.metrics()[name][-1]
-    points = (
-        metric.histogram.data_points if metric.HasField("histogram") else metric.sum.data_points
-    )
-    if metric.HasField("histogram"):
-        return sum(p.count for p in points)
-    return len(points)
+def _records(received: Received, name: str) -> int:
+    """How many values a histogram took; cumulative, so the last export holds them all."""
+    exports = received.metrics().get(name)
+    return sum(p.count for p in exports[-1].histogram.data_points) if exports else 0
 
 
 @pytest.mark.contract
@@ -51,7 +52,7 @@ def test_each_chat_completion_sends_three_spans_five_metric_records_and_one_log(
             "OTEL_BLRP_SCHEDULE_DELAY": "100",
             "OTEL_METRIC_EXPORT_INTERVAL": "300",
         }
-        _serve_and_call(env)  # stopping the app flushes every provider
+        _serve_and_call(env, received)
 
         chat_spans = [
             s for _, s in received.spans() if attributes(s.attributes).get("url.path", CHAT) == CHAT
@@ -67,9 +68,10 @@ def test_each_chat_completion_sends_three_spans_five_metric_records_and_one_log(
         assert len(access_lines) == REQUESTS
         assert {r.trace_id for r in access_lines} <= set(traces)
 
-        assert _point_count(received, "gen_ai.client.operation.duration") == REQUESTS
-        assert _point_count(received, "gen_ai.client.token.usage") == 2 * REQUESTS
-        assert _point_count(received, "genai_lab.cost.usd") == 1  # one series, REQUESTS adds
+        assert _records(received, OPERATION_DURATION) == REQUESTS
+        assert _records(received, "gen_ai.client.token.usage") == 2 * REQUESTS
+        (cost,) = received.metrics()["genai_lab.cost.usd"][-1].sum.data_points
+        assert cost.as_double == pytest.approx(REQUESTS * COST_USD)
         duration = received.metrics()["http.server.request.duration"][-1].histogram
         chat_points = [
             p for p in duration.data_points if attributes(p.attributes).get("http.route") == CHAT
@@ -80,6 +82,7 @@ def test_each_chat_completion_sends_three_spans_five_metric_records_and_one_log(
 @pytest.mark.contract
 def test_the_off_arm_sends_nothing() -> None:
     with otlp_grpc_receiver() as (endpoint, received):
-        _serve_and_call({"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_SDK_DISABLED": "true"})
+        env = {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_SDK_DISABLED": "true"}
+        _serve_and_call(env, received)
         time.sleep(0.5)
         assert received.all_bytes() == b""
